@@ -1,0 +1,31 @@
+import type { Transform } from '../transform';
+import { chain } from '../combinators/chain';
+import { scaleByAdam, ScaleByAdamOptions } from '../transforms/scale-by-adam';
+import { scaleByLearningRate } from '../transforms/scale-by-schedule';
+import { addDecayedWeights } from '../transforms/add-decayed-weights';
+import type { LabelSpec } from '../combinators/leaf-labels';
+import type { ScalarOrSchedule } from '../validate';
+
+export interface AdamOptions extends ScaleByAdamOptions {
+  learningRate: ScalarOrSchedule;
+}
+
+/** Adam (Kingma & Ba 2015): `chain(scaleByAdam, scaleByLearningRate)`, as optax's `adam`. */
+export function adam({ learningRate, ...rest }: AdamOptions): Transform<unknown[]> {
+  return chain(scaleByAdam(rest), scaleByLearningRate(learningRate));
+}
+
+export interface AdamWOptions extends AdamOptions {
+  /** Decoupled weight decay coefficient. Default 1e-4 (optax's). */
+  weightDecay?: number;
+  /** Which params decay (biases and norms are often left out). */
+  mask?: LabelSpec<boolean>;
+}
+
+/**
+ * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay,
+ * `chain(scaleByAdam, addDecayedWeights, scaleByLearningRate)`, as optax's `adamw`.
+ */
+export function adamw({ learningRate, weightDecay = 1e-4, mask, ...rest }: AdamWOptions): Transform<unknown[]> {
+  return chain(scaleByAdam(rest), addDecayedWeights({ weightDecay, mask }), scaleByLearningRate(learningRate));
+}

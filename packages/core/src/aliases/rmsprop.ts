@@ -1,0 +1,23 @@
+import type { Transform } from '../transform';
+import { chain } from '../combinators/chain';
+import { identity } from '../transforms/identity';
+import { scaleByRms, ScaleByRmsOptions } from '../transforms/scale-by-rms';
+import { scaleByLearningRate } from '../transforms/scale-by-schedule';
+import { trace } from '../transforms/trace';
+import type { ScalarOrSchedule } from '../validate';
+
+export interface RmspropOptions extends ScaleByRmsOptions {
+  learningRate: ScalarOrSchedule;
+  /** Momentum applied after the learning rate, as in optax; none when omitted. */
+  momentum?: number;
+  nesterov?: boolean;
+}
+
+/** RMSProp (Tieleman & Hinton 2012), optionally centered and with momentum: optax's `rmsprop`. */
+export function rmsprop({ learningRate, momentum, nesterov = false, ...rest }: RmspropOptions): Transform<unknown[]> {
+  return chain(
+    scaleByRms(rest),
+    scaleByLearningRate(learningRate),
+    momentum === undefined ? identity() : trace({ decay: momentum, nesterov }),
+  );
+}

@@ -1,0 +1,57 @@
+import type { Extras, Transform } from '../transform';
+import { Tree, treeDispose } from '../tree';
+
+/**
+ * Applies transforms in order, each to the updates of the one before (optax's `chain`).
+ * The state is an array with one entry per transform.
+ */
+export function chain(...transforms: Transform<any>[]): Transform<unknown[]> {
+  return {
+    init: (params) => transforms.map((t) => t.init(params)),
+    update: (updates, state, params, extras) => {
+      const [out, states] = runInOrder(transforms, updates, state, params, extras);
+      return [out, states];
+    },
+  };
+}
+
+/** Like `chain`, with a name for each transform: the state is a record keyed by those names. */
+export function namedChain(...entries: [name: string, transform: Transform<any>][]): Transform<Record<string, unknown>> {
+  const names = entries.map(([name]) => name);
+  const transforms = entries.map(([, t]) => t);
+  return {
+    init: (params) => Object.fromEntries(entries.map(([name, t]) => [name, t.init(params)])),
+    update: (updates, state, params, extras) => {
+      const [out, states] = runInOrder(transforms, updates, names.map((n) => state[n]), params, extras);
+      return [out, Object.fromEntries(names.map((n, i) => [n, states[i]]))];
+    },
+  };
+}
+
+/**
+ * Runs transforms in sequence. Intermediate updates belong to the chain and are disposed as
+ * soon as the next transform has consumed them; if one throws, nothing it made is kept.
+ */
+function runInOrder(
+  transforms: Transform<any>[],
+  updates: Tree,
+  states: readonly unknown[],
+  params: Tree | undefined,
+  extras: Extras | undefined,
+): [Tree, unknown[]] {
+  let current = updates;
+  const next: unknown[] = [];
+  try {
+    transforms.forEach((t, i) => {
+      const [out, s] = t.update(current, states[i], params, extras);
+      if (current !== updates) treeDispose(current);
+      current = out;
+      next.push(s);
+    });
+  } catch (e) {
+    if (current !== updates) treeDispose(current);
+    treeDispose(next);
+    throw e;
+  }
+  return [current, next];
+}

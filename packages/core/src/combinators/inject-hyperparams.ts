@@ -1,0 +1,56 @@
+import { BasinError } from '../errors';
+import type { Transform } from '../transform';
+import type { Schedule } from '../schedule-types';
+
+/** Options where every number may instead be a schedule of the step count. */
+export type Injectable<O> = { [K in keyof O]: O[K] extends number | undefined ? O[K] | Schedule : O[K] };
+
+export interface InjectedState {
+  /** Steps taken; schedules are evaluated at this count. */
+  count: number;
+  /** Current values: read them, or change them between steps with `setHyperparam`. */
+  hyperparams: Record<string, unknown>;
+  inner: unknown;
+}
+
+/**
+ * Makes an optimizer's hyperparameters part of its state (optax's `inject_hyperparams`), so
+ * they can be read and changed between steps and saved with checkpoints. Numeric options may
+ * be schedules: their value is recomputed at every step and stored in the state.
+ *
+ *     const opt = injectHyperparams(adam, { learningRate: 1e-3 });
+ *     setHyperparam(state, 'learningRate', 5e-4);
+ */
+export function injectHyperparams<O extends object>(
+  factory: (options: O) => Transform<any>,
+  options: Injectable<O>,
+): Transform<InjectedState> {
+  const scheduled = new Map<string, Schedule>();
+  for (const [key, value] of Object.entries(options)) if (typeof value === 'function') scheduled.set(key, value as Schedule);
+  const valuesAt = (count: number, current: Record<string, unknown>): Record<string, unknown> => {
+    const values = { ...current };
+    for (const [key, schedule] of scheduled) values[key] = schedule(count);
+    return values;
+  };
+  const initial = valuesAt(0, options as Record<string, unknown>);
+  factory(initial as O); // validates the options once, up front
+  return {
+    init: (params) => ({ count: 0, hyperparams: initial, inner: factory(initial as O).init(params) }),
+    update: (updates, state, params, extras) => {
+      const hyperparams = valuesAt(state.count, state.hyperparams);
+      const [out, inner] = factory(hyperparams as O).update(updates, state.inner, params, extras);
+      return [out, { count: state.count + 1, hyperparams, inner }];
+    },
+  };
+}
+
+/**
+ * Changes an injected hyperparameter in place, for the following steps. A scheduled one is
+ * recomputed at every step, so setting it has no lasting effect: inject a number instead.
+ */
+export function setHyperparam(state: InjectedState, name: string, value: unknown): void {
+  if (!(name in state.hyperparams)) {
+    throw new BasinError(`setHyperparam: no hyperparameter '${name}' (injected: ${Object.keys(state.hyperparams).join(', ')})`);
+  }
+  state.hyperparams[name] = value;
+}

@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Transform } from '../transform';
+import { treeUnflatten } from '../tree';
+import { LabelSpec, labelsForLeaves, selectLeaves } from './leaf-labels';
+
+export interface MaskedState {
+  inner: unknown;
+}
+
+/**
+ * Applies `inner` only to the leaves whose mask is true; the other updates pass through
+ * unchanged (optax's `masked`). The mask is a tree of booleans shaped like the params, or a
+ * function of the params returning one. `inner` sees a flat record `{ path: leaf }`.
+ */
+export function masked(inner: Transform<any>, mask: LabelSpec<boolean>): Transform<MaskedState> {
+  const resolve = (tree: Parameters<Transform['init']>[0]) =>
+    labelsForLeaves('masked', 'mask', mask, tree, (x) => typeof x === 'boolean');
+  return {
+    init: (params) => {
+      const { leaves, labels } = resolve(params);
+      return { inner: inner.init(selectLeaves(leaves, labels, true)) };
+    },
+    update: (updates, state, params, extras) => {
+      const { labels } = resolve(params ?? updates);
+      const updateLeaves = resolve(updates).leaves;
+      const sub = selectLeaves(updateLeaves, labels, true);
+      const subParams = params ? selectLeaves(resolve(params).leaves, labels, true) : undefined;
+      const [out, innerState] = inner.update(sub, state.inner, subParams, extras);
+      const result = updateLeaves.map((e, i) => (labels[i] ? (out as Record<string, tf.Tensor>)[e.path] : tf.clone(e.leaf)));
+      return [treeUnflatten(updates, result), { inner: innerState }];
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BasinError } from '../errors';
+import type { Transform } from '../transform';
+import { Tree, treeDispose, treeUnflatten } from '../tree';
+import { LabelSpec, labelsForLeaves, selectLeaves } from './leaf-labels';
+
+/**
+ * Sends each parameter to the transform of its label (optax's `partition`, formerly
+ * `multi_transform`). Labels are a tree of strings shaped like the params, or a function of
+ * the params returning one. Each branch sees a flat record `{ path: leaf }` of just its
+ * leaves, so it keeps state only for them. State: `{ [label]: branchState }`.
+ */
+export function partition(
+  transforms: Record<string, Transform<any>>,
+  labels: LabelSpec<string>,
+): Transform<Record<string, unknown>> {
+  const owner = 'partition';
+  const names = Object.keys(transforms);
+  const resolve = (tree: Tree) => {
+    const r = labelsForLeaves(owner, 'labels', labels, tree, (x) => typeof x === 'string');
+    const unknown = [...new Set(r.labels)].filter((l) => !(l in transforms));
+    if (unknown.length > 0) {
+      throw new BasinError(`${owner}: labels ${unknown.map((l) => `'${l}'`).join(', ')} have no transform (known: ${names.join(', ')})`);
+    }
+    return r;
+  };
+  return {
+    init: (params) => {
+      const { leaves, labels: ls } = resolve(params);
+      return Object.fromEntries(names.map((name) => [name, transforms[name].init(selectLeaves(leaves, ls, name))]));
+    },
+    update: (updates, state, params, extras) => {
+      const { leaves, labels: ls } = resolve(params ?? updates);
+      const updateLeaves = resolve(updates).leaves;
+      const paramLeaves = params ? leaves : undefined;
+      const outByPath = new Map<string, tf.Tensor>();
+      const nextState: Record<string, unknown> = {};
+      try {
+        for (const name of names) {
+          const sub = selectLeaves(updateLeaves, ls, name);
+          const subParams = paramLeaves ? selectLeaves(paramLeaves, ls, name) : undefined;
+          const [out, s] = transforms[name].update(sub, state[name], subParams, extras);
+          nextState[name] = s;
+          for (const [path, leaf] of Object.entries(out as Record<string, tf.Tensor>)) outByPath.set(path, leaf);
+        }
+      } catch (e) {
+        treeDispose([...outByPath.values()]);
+        treeDispose(nextState);
+        throw e;
+      }
+      return [treeUnflatten(updates, updateLeaves.map((e) => outByPath.get(e.path) as tf.Tensor)), nextState];
+    },
+  };
+}

@@ -1,0 +1,224 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BasinError } from '../errors';
+import type { Extras, GradFn, Transform } from '../transform';
+import { Tree, treeDispose, treeLeaves } from '../tree';
+import { applyUpdates } from '../transforms/apply-updates';
+import { restoreCheckpoint, saveCheckpoint, TrainingCheckpoint } from '../checkpoint';
+import { microbatchRange } from './microbatch';
+import { assertAllFinite, StepOptions } from './step';
+import { OutputLoss, OutputLossName, resolveOutputLoss } from './losses';
+import { readScalar } from './trainer';
+
+/** What Basin needs of a weight of a `tf.LayersModel` (tfjs-layers' `LayerVariable`). */
+export interface LayerVariableLike {
+  readonly name: string;
+  read(): tf.Variable;
+  write(value: tf.Tensor): unknown;
+}
+
+/**
+ * What Basin needs of a `tf.LayersModel`, stated structurally so that @basin/core does not
+ * depend on tfjs-layers: any `tf.LayersModel` or `tf.Sequential` fits.
+ */
+export interface LayersModelLike {
+  readonly trainableWeights: LayerVariableLike[];
+  readonly nonTrainableWeights: LayerVariableLike[];
+  apply(inputs: tf.Tensor | tf.Tensor[], kwargs?: { training?: boolean }): tf.Tensor | tf.Tensor[] | unknown;
+}
+
+export interface ModelTrainerOptions extends StepOptions {
+  transform: Transform<any>;
+  loss: OutputLoss | OutputLossName;
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** Shuffle the rows each epoch (seeded by `seed` for reproducible runs). Default true. */
+  shuffle?: boolean;
+  seed?: number;
+  onBatchEnd?: (info: { epoch: number; batch: number; batches: number; loss: number }) => void;
+  onEpochEnd?: (info: { epoch: number; loss: number; seconds: number }) => void;
+}
+
+/**
+ * Trains a `tf.LayersModel` with any Basin transform. The model's trainable weights form the
+ * params tree `{ [weight name]: tensor }`; each step writes the new values into the model.
+ *
+ * `extras.gradFn` (for the SAM family) evaluates the model at other weights by swapping them in
+ * and restoring them afterwards. Layers with moving statistics (BatchNormalization) are updated
+ * by the clean forward pass only: `gradFn` saves the non-trainable weights and puts them back,
+ * so perturbed passes never move the statistics.
+ */
+export class ModelTrainer {
+  readonly model: LayersModelLike;
+  state: unknown;
+  steps = 0;
+  private readonly transform: Transform<any>;
+  private readonly loss: OutputLoss;
+  private readonly stepOptions: StepOptions;
+
+  constructor(model: LayersModelLike, { transform, loss, ...stepOptions }: ModelTrainerOptions) {
+    if (!model || !Array.isArray(model.trainableWeights)) {
+      throw new BasinError('ModelTrainer: model must be a tf.LayersModel (it has no trainableWeights)');
+    }
+    if (model.trainableWeights.length === 0) throw new BasinError('ModelTrainer: model has no trainable weights');
+    const names = model.trainableWeights.map((w) => w.name);
+    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+    if (duplicate) throw new BasinError(`ModelTrainer: two trainable weights are both named '${duplicate}'`);
+    this.model = model;
+    this.transform = transform;
+    this.loss = resolveOutputLoss(loss);
+    this.stepOptions = stepOptions;
+    this.state = transform.init(this.params());
+  }
+
+  /** The current weights as a params tree (the model's own tensors: do not dispose them). */
+  params(): Record<string, tf.Tensor> {
+    return Object.fromEntries(this.model.trainableWeights.map((w) => [w.name, w.read()]));
+  }
+
+  private forwardLoss(x: tf.Tensor, y: tf.Tensor): tf.Scalar {
+    const out = this.model.apply(x, { training: true });
+    if (!(out instanceof tf.Tensor)) throw new BasinError('ModelTrainer: the model must have a single output tensor');
+    return this.loss(y, out);
+  }
+
+  /** Loss and gradients of the model at its current weights (updates moving statistics). */
+  private gradsAtCurrent(x: tf.Tensor, y: tf.Tensor): { loss: tf.Scalar; grads: Record<string, tf.Tensor> } {
+    const vars = this.model.trainableWeights.map((w) => w.read());
+    const { value, grads } = tf.variableGrads(() => this.forwardLoss(x, y), vars);
+    const byName = Object.fromEntries(this.model.trainableWeights.map((w) => [w.name, grads[w.read().name]]));
+    return { loss: value, grads: byName };
+  }
+
+  /** `extras.gradFn`: gradients at other weights, leaving weights and statistics as they were. */
+  private makeGradFn(x: tf.Tensor, y: tf.Tensor): GradFn {
+    return (params, microbatch) => {
+      const weights = this.model.trainableWeights;
+      const saved = weights.map((w) => tf.clone(w.read()));
+      const savedStats = this.model.nonTrainableWeights.map((w) => tf.clone(w.read()));
+      let xs = x;
+      let ys = y;
+      if (microbatch) {
+        const [start, end] = microbatchRange(x.shape[0], microbatch);
+        xs = tf.slice(x, start, end - start);
+        ys = tf.slice(y, start, end - start);
+      }
+      try {
+        const tree = params as Record<string, tf.Tensor>;
+        weights.forEach((w) => {
+          const value = tree[w.name];
+          if (!(value instanceof tf.Tensor)) throw new BasinError(`gradFn: params has no tensor for weight '${w.name}'`);
+          w.write(value);
+        });
+        return this.gradsAtCurrent(xs, ys);
+      } finally {
+        weights.forEach((w, i) => w.write(saved[i]));
+        this.model.nonTrainableWeights.forEach((w, i) => w.write(savedStats[i]));
+        tf.dispose([...saved, ...savedStats]);
+        if (xs !== x) tf.dispose([xs, ys]);
+      }
+    };
+  }
+
+  /**
+   * One step on a batch; returns the loss before the step. If anything is NaN or infinite the
+   * weights and optimizer state are left as they were and it throws.
+   */
+  trainOnBatch(x: tf.Tensor, y: tf.Tensor): number {
+    if (x.shape[0] !== y.shape[0]) {
+      throw new BasinError(`trainOnBatch: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
+    }
+    const statsBefore = this.model.nonTrainableWeights.map((w) => tf.clone(w.read()));
+    const { loss, grads } = this.gradsAtCurrent(x, y);
+    const params = this.params();
+    let updates: Tree | undefined;
+    let nextState: unknown;
+    let next: Tree | undefined;
+    try {
+      const extras: Extras = { gradFn: this.makeGradFn(x, y), loss };
+      [updates, nextState] = this.transform.update(grads, this.state, params, extras);
+      if (this.stepOptions.checkFinite ?? true) assertAllFinite([['loss', loss], ['gradients', grads], ['updates', updates]]);
+      next = applyUpdates(params, updates);
+    } catch (e) {
+      this.model.nonTrainableWeights.forEach((w, i) => w.write(statsBefore[i]));
+      treeDispose(nextState);
+      loss.dispose();
+      throw e;
+    } finally {
+      tf.dispose(statsBefore);
+      treeDispose(grads);
+      treeDispose(updates);
+    }
+    const nextLeaves = treeLeaves(next);
+    this.model.trainableWeights.forEach((w, i) => w.write(nextLeaves[i].leaf));
+    treeDispose(next);
+    treeDispose(this.state);
+    this.state = nextState;
+    this.steps += 1;
+    return readScalar(loss);
+  }
+
+  /** Mini-batch training over `x`, `y` for some epochs; returns the mean loss of each epoch. */
+  async fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<number[]> {
+    const { epochs = 1, batchSize = 32, shuffle = true, seed = 0, onBatchEnd, onEpochEnd } = options;
+    const n = x.shape[0];
+    const batches = Math.ceil(n / batchSize);
+    const history: number[] = [];
+    const random = mulberry32(seed);
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const start = Date.now();
+      const order = Array.from({ length: n }, (_, i) => i);
+      if (shuffle) for (let i = n - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+      let total = 0;
+      for (let b = 0; b < batches; b++) {
+        const idx = tf.tensor1d(order.slice(b * batchSize, (b + 1) * batchSize), 'int32');
+        const xb = tf.gather(x, idx);
+        const yb = tf.gather(y, idx);
+        try {
+          const loss = this.trainOnBatch(xb, yb);
+          total += loss;
+          onBatchEnd?.({ epoch, batch: b, batches, loss });
+        } finally {
+          tf.dispose([idx, xb, yb]);
+        }
+        if (b % 20 === 19) await tf.nextFrame(); // lets progress output and browsers breathe
+      }
+      history.push(total / batches);
+      onEpochEnd?.({ epoch, loss: total / batches, seconds: (Date.now() - start) / 1000 });
+    }
+    return history;
+  }
+
+  /** Weights and optimizer state as JSON-friendly data. */
+  save(): TrainingCheckpoint {
+    return saveCheckpoint({ params: this.params(), state: this.state, steps: this.steps });
+  }
+
+  /** Writes a checkpoint's weights into the model and takes its optimizer state. */
+  restore(checkpoint: TrainingCheckpoint): void {
+    const { params, state, steps } = restoreCheckpoint(checkpoint, this.params());
+    this.model.trainableWeights.forEach((w) => w.write((params as Record<string, tf.Tensor>)[w.name]));
+    treeDispose(params);
+    treeDispose(this.state);
+    this.state = state;
+    this.steps = steps;
+  }
+
+  dispose(): void {
+    treeDispose(this.state);
+  }
+}
+
+/** A small seeded generator, so shuffles are reproducible. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BasinError } from '../errors';
+import type { Extras, GradFn, Transform } from '../transform';
+import { Tree, treeDispose, treeLeaves, describePath } from '../tree';
+import { applyUpdates } from '../transforms/apply-updates';
+import { sliceBatch } from './microbatch';
+import { LossFn, valueAndGrad } from './value-and-grad';
+
+/**
+ * `extras.gradFn` for a functional loss on one batch: loss and gradients at any params, on the
+ * whole batch or on one microbatch of it. This is what the SAM family calls.
+ */
+export function makeGradFn<B extends Tree>(lossFn: LossFn<B>, batch: B): GradFn {
+  const grad = valueAndGrad(lossFn);
+  return (params, microbatch) => {
+    if (microbatch === undefined) return grad(params, batch);
+    const slice = sliceBatch(batch, microbatch) as B;
+    try {
+      return grad(params, slice);
+    } finally {
+      treeDispose(slice);
+    }
+  };
+}
+
+/** Throws naming the first tree and leaf with NaN or Infinity; one data read for all of them. */
+export function assertAllFinite(named: [name: string, tree: Tree][]): void {
+  const entries = named.flatMap(([name, tree]) => treeLeaves(tree).map((e) => ({ name, ...e })));
+  if (entries.length === 0) return;
+  const flags = tf.tidy(() => tf.stack(entries.map((e) => tf.cast(tf.all(tf.isFinite(e.leaf)), 'int32'))));
+  const ok = flags.dataSync();
+  flags.dispose();
+  const bad = entries.findIndex((_, i) => ok[i] === 0);
+  if (bad >= 0) {
+    const { name, path } = entries[bad];
+    throw new BasinError(`${name}${path === '' ? '' : ` at ${describePath(path)}`} contains NaN or Infinity; params and optimizer state were left unchanged`);
+  }
+}
+
+export interface StepOptions {
+  /**
+   * Check loss, gradients and updates for NaN/Infinity before anything is replaced (one small
+   * read from the backend per step). Default true.
+   */
+  checkFinite?: boolean;
+}
+
+export interface StepResult<S> {
+  params: Tree;
+  state: S;
+  loss: tf.Scalar;
+}
+
+/**
+ * One optimisation step on a functional loss: gradients at `params`, the transform's update
+ * (with `extras.gradFn` and `extras.loss`), and the new params. Inputs are left alone; the
+ * caller owns the results. If the loss, gradients or updates are not finite it throws and
+ * returns nothing, so the old params and state stay valid.
+ */
+export function step<S, B extends Tree>(
+  transform: Transform<S>,
+  lossFn: LossFn<B>,
+  params: Tree,
+  state: S,
+  batch: B,
+  { checkFinite = true }: StepOptions = {},
+): StepResult<S> {
+  const gradFn = makeGradFn(lossFn, batch);
+  const { loss, grads } = gradFn(params);
+  let updates: Tree | undefined;
+  let nextState: S | undefined;
+  try {
+    const extras: Extras = { gradFn, loss };
+    [updates, nextState] = transform.update(grads, state, params, extras);
+    if (checkFinite) assertAllFinite([['loss', loss], ['gradients', grads], ['updates', updates]]);
+    const nextParams = applyUpdates(params, updates);
+    return { params: nextParams, state: nextState, loss };
+  } catch (e) {
+    loss.dispose();
+    treeDispose(nextState);
+    throw e;
+  } finally {
+    treeDispose(grads);
+    treeDispose(updates);
+  }
+}

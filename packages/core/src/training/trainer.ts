@@ -1,0 +1,75 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { Transform } from '../transform';
+import { Tree, treeClone, treeDispose } from '../tree';
+import { restoreCheckpoint, saveCheckpoint, TrainingCheckpoint } from '../checkpoint';
+import { step, StepOptions } from './step';
+import type { LossFn } from './value-and-grad';
+
+export interface TrainerOptions<B> extends StepOptions {
+  transform: Transform<any>;
+  loss: LossFn<B>;
+  /** Initial params; the trainer copies them, so the caller keeps ownership of these. */
+  params: Tree;
+}
+
+/**
+ * Trains a functional model: holds the params and optimizer state, runs `step` on each batch
+ * and disposes what each step replaces, so memory stays flat however long it runs.
+ *
+ *     const trainer = new Trainer({ transform: adam({ learningRate: 1e-3 }), loss, params });
+ *     for (const batch of batches) trainer.step(batch);
+ */
+export class Trainer<B extends Tree = Tree> {
+  params: Tree;
+  state: unknown;
+  steps = 0;
+  private readonly transform: Transform<any>;
+  private readonly loss: LossFn<B>;
+  private readonly stepOptions: StepOptions;
+
+  constructor({ transform, loss, params, ...stepOptions }: TrainerOptions<B>) {
+    this.transform = transform;
+    this.loss = loss;
+    this.stepOptions = stepOptions;
+    this.params = treeClone(params);
+    this.state = transform.init(this.params);
+  }
+
+  /** One step on `batch`; returns the loss before the step. */
+  step(batch: B): number {
+    const result = step(this.transform, this.loss, this.params, this.state, batch, this.stepOptions);
+    treeDispose(this.params);
+    treeDispose(this.state);
+    this.params = result.params;
+    this.state = result.state;
+    this.steps += 1;
+    return readScalar(result.loss);
+  }
+
+  /** A JSON-friendly snapshot of params, state and step count (see `saveCheckpoint`). */
+  save(): TrainingCheckpoint {
+    return saveCheckpoint({ params: this.params, state: this.state, steps: this.steps });
+  }
+
+  /** Replaces params and state by those of a checkpoint; the run continues the same trajectory. */
+  restore(checkpoint: TrainingCheckpoint): void {
+    const { params, state, steps } = restoreCheckpoint(checkpoint, this.params);
+    treeDispose(this.params);
+    treeDispose(this.state);
+    this.params = params;
+    this.state = state;
+    this.steps = steps;
+  }
+
+  dispose(): void {
+    treeDispose(this.params);
+    treeDispose(this.state);
+  }
+}
+
+/** Reads and disposes a scalar. */
+export function readScalar(x: tf.Scalar): number {
+  const v = x.dataSync()[0];
+  x.dispose();
+  return v;
+}

@@ -1,0 +1,31 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Transform } from '../transform';
+import { treeMap } from '../tree';
+import { checkNumber } from '../validate';
+import { masked } from '../combinators/masked';
+import type { LabelSpec } from '../combinators/leaf-labels';
+import { requireParams } from './state-checks';
+import type { EmptyState } from './identity';
+
+export interface AddDecayedWeightsOptions {
+  /** Coefficient of the params added to the updates (decoupled weight decay). Default 0. */
+  weightDecay?: number;
+  /** Which params decay: a boolean tree shaped like the params or a function of them. */
+  mask?: LabelSpec<boolean>;
+}
+
+/**
+ * Adds `weightDecay * params` to the updates: decoupled weight decay (Loshchilov & Hutter
+ * 2019) when placed before the learning-rate scaling, as in AdamW.
+ */
+export function addDecayedWeights({ weightDecay = 0, mask }: AddDecayedWeightsOptions = {}): Transform<any> {
+  checkNumber('addDecayedWeights', 'weightDecay', weightDecay, { min: 0 });
+  const plain: Transform<EmptyState> = {
+    init: () => ({}),
+    update: (updates, state, params) => {
+      const p = requireParams('addDecayedWeights', params, updates);
+      return [treeMap((u, w) => tf.tidy(() => tf.add(u, tf.mul(w, weightDecay))), updates, p), state];
+    },
+  };
+  return mask === undefined ? plain : masked(plain, mask);
+}

@@ -1,0 +1,31 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Transform } from '../transform';
+import { treeGlobalNorm, treeMap } from '../tree';
+import { checkNumber } from '../validate';
+import type { EmptyState } from './identity';
+
+/** Clips every update entry to `[-maxDelta, maxDelta]`. */
+export function clip(maxDelta: number): Transform<EmptyState> {
+  checkNumber('clip', 'maxDelta', maxDelta, { min: 0 });
+  return {
+    init: () => ({}),
+    update: (updates, state) => [treeMap((u) => tf.clipByValue(u, -maxDelta, maxDelta), updates), state],
+  };
+}
+
+/**
+ * Rescales all updates together so that their global l2 norm is at most `maxNorm`
+ * (Pascanu et al. 2013); updates already within the bound pass unchanged.
+ */
+export function clipByGlobalNorm(maxNorm: number): Transform<EmptyState> {
+  checkNumber('clipByGlobalNorm', 'maxNorm', maxNorm, { min: 0, minExclusive: true });
+  return {
+    init: () => ({}),
+    update: (updates, state) => {
+      const factor = tf.tidy(() => tf.div(maxNorm, tf.maximum(treeGlobalNorm(updates), maxNorm)));
+      const out = treeMap((u) => tf.mul(u, factor), updates);
+      factor.dispose();
+      return [out, state];
+    },
+  };
+}

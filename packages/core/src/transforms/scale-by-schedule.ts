@@ -1,0 +1,40 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Transform } from '../transform';
+import { treeMap } from '../tree';
+import { checkScalarOrSchedule, resolveHyper, ScalarOrSchedule } from '../validate';
+
+/** Step counter: the number of updates done so far. */
+export interface CountState {
+  count: number;
+}
+
+/** Multiplies updates by `schedule(count)`, where count is the number of steps taken so far. */
+export function scaleBySchedule(schedule: ScalarOrSchedule, owner = 'scaleBySchedule', name = 'schedule'): Transform<CountState> {
+  checkScalarOrSchedule(owner, name, schedule);
+  return {
+    init: () => ({ count: 0 }),
+    update: (updates, state) => {
+      const factor = resolveHyper(owner, name, schedule, state.count);
+      return [treeMap((u) => tf.mul(u, factor), updates), { count: state.count + 1 }];
+    },
+  };
+}
+
+export interface ScaleByLearningRateOptions {
+  /** Multiply by `-learningRate` (gradient descent), true by default. */
+  flipSign?: boolean;
+}
+
+/**
+ * Multiplies updates by `-learningRate` (a number or a schedule of the step count), turning
+ * a descent direction into the step that `applyUpdates` adds to the params.
+ */
+export function scaleByLearningRate(
+  learningRate: ScalarOrSchedule,
+  { flipSign = true }: ScaleByLearningRateOptions = {},
+): Transform<CountState> {
+  checkScalarOrSchedule('scaleByLearningRate', 'learningRate', learningRate);
+  const sign = flipSign ? -1 : 1;
+  const schedule = typeof learningRate === 'number' ? () => sign * learningRate : (step: number) => sign * learningRate(step);
+  return scaleBySchedule(schedule, 'scaleByLearningRate', 'learningRate');
+}

@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { Transform } from '../transform';
+import { Tree, treeMap, treeZerosLike } from '../tree';
+import { checkNumber } from '../validate';
+import { assertUpdatesMatch } from './state-checks';
+
+export interface TraceOptions {
+  /** Momentum coefficient, in [0, 1). */
+  decay: number;
+  /** Nesterov momentum: apply the momentum once more to the current update. */
+  nesterov?: boolean;
+}
+
+export interface TraceState {
+  trace: Tree;
+}
+
+/**
+ * Heavy-ball momentum as in optax's `trace`: `t = g + decay * t`, and the update is `t`
+ * (or `g + decay * t` with Nesterov).
+ */
+export function trace({ decay, nesterov = false }: TraceOptions): Transform<TraceState> {
+  checkNumber('trace', 'decay', decay, { min: 0, max: 1, maxExclusive: true });
+  return {
+    init: (params) => ({ trace: treeZerosLike(params) }),
+    update: (updates, state) => {
+      assertUpdatesMatch('trace', state.trace, updates, 'state.trace');
+      const next = treeMap((g, t) => tf.tidy(() => tf.add(g, tf.mul(t, decay))), updates, state.trace);
+      const out = nesterov
+        ? treeMap((g, t) => tf.tidy(() => tf.add(g, tf.mul(t, decay))), updates, next)
+        : treeMap((t) => tf.clone(t), next);
+      return [out, { trace: next }];
+    },
+  };
+}

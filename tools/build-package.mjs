@@ -1,0 +1,55 @@
+// Builds the package in the current directory: ESM and CommonJS bundles of src/index.ts
+// (esbuild; dependencies and peers stay external) and type declarations (tsc).
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const cwd = process.cwd();
+const pkg = JSON.parse(readFileSync(path.join(cwd, 'package.json'), 'utf8'));
+const external = [
+  ...Object.keys(pkg.dependencies ?? {}),
+  ...Object.keys(pkg.peerDependencies ?? {}),
+  ...Object.keys(pkg.optionalDependencies ?? {}),
+].flatMap((name) => [name, `${name}/*`]);
+
+rmSync(path.join(cwd, 'dist'), { recursive: true, force: true });
+const common = {
+  entryPoints: [path.join(cwd, 'src/index.ts')],
+  bundle: true,
+  platform: 'neutral',
+  target: 'es2020',
+  external,
+  sourcemap: true,
+  logLevel: 'warning',
+};
+await build({ ...common, format: 'esm', outfile: path.join(cwd, 'dist/index.mjs') });
+await build({ ...common, format: 'cjs', outfile: path.join(cwd, 'dist/index.cjs') });
+
+// Declarations: a build-only tsconfig that resolves @basin/* to the built packages' types.
+const tsconfig = {
+  extends: '../../tsconfig.base.json',
+  compilerOptions: {
+    declaration: true,
+    emitDeclarationOnly: true,
+    noEmit: false,
+    outDir: 'dist/types',
+    rootDir: 'src',
+    paths: {},
+    types: [],
+  },
+  include: ['src/**/*.ts'],
+  exclude: ['src/**/*.test.ts', 'src/**/test-utils/**'],
+};
+mkdirSync(path.join(cwd, 'dist'), { recursive: true });
+const tmp = path.join(cwd, 'tsconfig.build.tmp.json');
+writeFileSync(tmp, JSON.stringify(tsconfig, null, 2));
+try {
+  const require = createRequire(import.meta.url);
+  const tsc = require.resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-p', tmp], { stdio: 'inherit' });
+} finally {
+  rmSync(tmp, { force: true });
+}
+console.log(`built ${pkg.name}`);
