@@ -1,0 +1,2 @@
+// @basin/curve-finding: public surface (filled in by the package work).
+export {};

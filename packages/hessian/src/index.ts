@@ -1,0 +1,2 @@
+// @basin/hessian: public surface (filled in by the package work).
+export {};

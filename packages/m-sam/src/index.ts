@@ -1,0 +1,2 @@
+// @basin/m-sam: public surface (filled in by the package work).
+export {};

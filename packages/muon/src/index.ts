@@ -1,0 +1,2 @@
+// @basin/muon: public surface (filled in by the package work).
+export {};

@@ -1,0 +1,2 @@
+// @basin/sa-sam: public surface (filled in by the package work).
+export {};

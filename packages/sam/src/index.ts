@@ -1,0 +1,2 @@
+// @basin/sam: public surface (filled in by the package work).
+export {};

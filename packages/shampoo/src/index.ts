@@ -1,0 +1,2 @@
+// @basin/shampoo: public surface (filled in by the package work).
+export {};
