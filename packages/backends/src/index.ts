@@ -1,0 +1,2 @@
+// @basin/backends: public surface (filled in by the package work).
+export {};
