@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BasinError, checkNumber } from '@basin/core';
+
+/** One quintic step's coefficients `(a, b, c)`: `X <- a X + b (X X^T) X + c (X X^T)^2 X`. */
+export type NewtonSchulzCoefficients = readonly [number, number, number];
+
+/**
+ * Jordan's quintic coefficients (modded-nanogpt, 2024): chosen to maximise the slope at zero,
+ * so 5 steps push every singular value into roughly [0.7, 1.2] instead of exactly 1.
+ */
+export const QUINTIC_COEFFICIENTS: NewtonSchulzCoefficients = [3.4445, -4.775, 2.0315];
+
+/**
+ * The classic cubic Newton-Schulz step `X <- 1.5 X - 0.5 (X X^T) X` (Higham 2008, ch. 8):
+ * slower, but it converges to the exact polar factor `U V^T`.
+ */
+export const CUBIC_COEFFICIENTS: NewtonSchulzCoefficients = [1.5, -0.5, 0];
+
+export interface NewtonSchulzOptions {
+  /**
+   * Number of iterations. Default 5, or the length of `coefficients` when that is a per-step
+   * table (giving both with different counts is an error).
+   */
+  steps?: number;
+  /**
+   * `(a, b, c)` used at every step, or a table with one triple per step. Default
+   * `QUINTIC_COEFFICIENTS`.
+   */
+  coefficients?: NewtonSchulzCoefficients | readonly NewtonSchulzCoefficients[];
+  /** Added to the Frobenius norm before dividing by it, so a zero matrix stays zero. Default 1e-8. */
+  eps?: number;
+}
+
+/** Validated options: one coefficient triple per step. */
+export interface NewtonSchulzPlan {
+  table: NewtonSchulzCoefficients[];
+  eps: number;
+}
+
+function isTriple(x: unknown): x is NewtonSchulzCoefficients {
+  return Array.isArray(x) && x.length === 3 && x.every((v) => typeof v === 'number');
+}
+
+/** Checks Newton-Schulz options once (at construction) and expands them to a per-step table. */
+export function planNewtonSchulz(owner: string, options: NewtonSchulzOptions = {}): NewtonSchulzPlan {
+  const { steps, coefficients = QUINTIC_COEFFICIENTS, eps = 1e-8 } = options;
+  checkNumber(owner, 'eps', eps, { min: 0 });
+  if (steps !== undefined) checkNumber(owner, 'steps', steps, { min: 0, integer: true });
+  let table: NewtonSchulzCoefficients[];
+  if (isTriple(coefficients)) {
+    table = Array.from({ length: steps ?? 5 }, () => coefficients);
+  } else if (Array.isArray(coefficients) && coefficients.length > 0 && coefficients.every(isTriple)) {
+    table = coefficients.map((t) => t as NewtonSchulzCoefficients);
+    if (steps !== undefined && steps !== table.length) {
+      throw new BasinError(`${owner}: steps is ${steps} but coefficients has ${table.length} rows; give one or make them agree`);
+    }
+  } else {
+    throw new BasinError(
+      `${owner}: coefficients must be a triple [a, b, c] or a non-empty table of triples, got ${JSON.stringify(coefficients)}`,
+    );
+  }
+  const perStep = !isTriple(coefficients);
+  table.forEach((t, i) => t.forEach((v, j) => checkNumber(owner, `coefficients${perStep ? `[${i}]` : ''}[${j}]`, v)));
+  return { table, eps };
+}
+
+/**
+ * Runs a planned iteration on a float32 matrix. Wide matrices (rows <= cols) iterate on
+ * `A = X X^T`; tall ones on `A = X^T X` with the products taken on the right, which is the
+ * reference's "transpose while iterating" without materialising a transpose. Only matmuls and
+ * elementwise ops: it runs on every backend.
+ */
+export function runNewtonSchulz(G: tf.Tensor2D, { table, eps }: NewtonSchulzPlan): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [rows, cols] = G.shape;
+    const tall = rows > cols;
+    const x0 = G.dtype === 'float32' ? G : tf.cast(G, 'float32');
+    const norm = tf.sqrt(tf.sum(tf.square(x0)));
+    let x = tf.div(x0, tf.add(norm, eps)) as tf.Tensor2D;
+    for (const [a, b, c] of table) {
+      // Gram matrix of the short side, then P = b A + c A^2 and X <- a X + P X (or X P).
+      const gram = tall ? tf.matMul(x, x, true, false) : tf.matMul(x, x, false, true);
+      const poly = tf.add(tf.mul(gram, b), tf.mul(tf.matMul(gram, gram), c));
+      const next = tf.add(tf.mul(x, a), tall ? tf.matMul(x, poly) : tf.matMul(poly, x)) as tf.Tensor2D;
+      tf.dispose([gram, poly, x]);
+      x = next;
+    }
+    return x;
+  });
+}
+
+/**
+ * Approximate orthogonalisation of a matrix by the quintic Newton-Schulz iteration (Jordan
+ * 2024; as optax's `orthogonalize_via_newton_schulz`): `X_0 = G / (||G||_F + eps)`, then
+ * `X <- a X + b (X X^T) X + c (X X^T)^2 X` for each step. The result is about `U S' V^T` where
+ * `G = U S V^T` and `S'` is near the identity (exactly `U V^T` in the limit for the cubic
+ * coefficients). Returns a new tensor; `G` is left alone.
+ */
+export function newtonSchulz(G: tf.Tensor, options: NewtonSchulzOptions = {}): tf.Tensor2D {
+  const plan = planNewtonSchulz('newtonSchulz', options);
+  if (!(G instanceof tf.Tensor)) throw new BasinError(`newtonSchulz: G must be a tensor, got ${typeof G}`);
+  if (G.rank !== 2) {
+    throw new BasinError(`newtonSchulz: G must be a matrix (rank 2), got shape [${G.shape.join(', ')}]; reshape conv kernels to [kh*kw*in, out] first`);
+  }
+  return runNewtonSchulz(G as tf.Tensor2D, plan);
+}
