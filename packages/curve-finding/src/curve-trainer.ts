@@ -1,0 +1,86 @@
+import {
+  BasinError,
+  checkNumber,
+  LossFn,
+  mulberry32,
+  readScalar,
+  step,
+  StepOptions,
+  Transform,
+  Tree,
+  treeClone,
+  treeDispose,
+} from '@basin/core';
+import type { Curve, CurveParams } from './curve';
+import { curveLoss } from './curve-loss';
+
+export interface CurveTrainerOptions<B> extends StepOptions {
+  curve: Curve;
+  /** The model's loss as a function of its weights tree and a batch. */
+  loss: LossFn<B>;
+  /** Any Basin transform (sgd, adam, sam(...)...). */
+  transform: Transform<any>;
+  /** Weight decay on the point at t (see `curveLoss`). Default 0. */
+  weightDecay?: number;
+  /** Seed of the generator that draws t for each batch (default 0), for reproducible runs. */
+  seed?: number;
+  /** Initial curve params (copied); default `curve.init()`, the bends on the straight line. */
+  params?: CurveParams;
+}
+
+/**
+ * Trains a curve on a functional loss: each batch draws one `t ~ U(0, 1)` and takes a step on
+ * `loss(theta(t), batch)` with core's `step`, which minimises `E_t[loss(theta(t))]` stochastically
+ * (Garipov et al. 2018, eq. 5). Disposes what each step replaces, so memory stays flat.
+ */
+export class CurveTrainer<B extends Tree = Tree> {
+  readonly curve: Curve;
+  params: CurveParams;
+  state: unknown;
+  steps = 0;
+  /** The t of the last step. */
+  lastT = NaN;
+  private readonly transform: Transform<any>;
+  private readonly loss: LossFn<B>;
+  private readonly weightDecay: number;
+  private readonly random: () => number;
+  private readonly stepOptions: StepOptions;
+
+  constructor({ curve, loss, transform, weightDecay = 0, seed = 0, params, ...stepOptions }: CurveTrainerOptions<B>) {
+    if (typeof loss !== 'function') throw new BasinError('CurveTrainer: loss must be a function (params, batch) => scalar');
+    checkNumber('CurveTrainer', 'weightDecay', weightDecay, { min: 0 });
+    checkNumber('CurveTrainer', 'seed', seed, { integer: true });
+    this.curve = curve;
+    this.loss = loss;
+    this.transform = transform;
+    this.weightDecay = weightDecay;
+    this.random = mulberry32(seed);
+    this.stepOptions = stepOptions;
+    if (params !== undefined) curve.checkParams(params, 'CurveTrainer: params');
+    this.params = params === undefined ? curve.init() : (treeClone(params) as CurveParams);
+    this.state = transform.init(this.params);
+  }
+
+  /** One step on `batch` at a freshly drawn t; returns the loss before the step. */
+  step(batch: B): number {
+    return this.stepAt(batch, this.random());
+  }
+
+  /** One step at a given t (tests, or a schedule of your own). */
+  stepAt(batch: B, t: number): number {
+    const lossFn = curveLoss(this.curve, this.loss, { t, weightDecay: this.weightDecay });
+    const result = step(this.transform, lossFn, this.params, this.state, batch, this.stepOptions);
+    treeDispose(this.params);
+    treeDispose(this.state);
+    this.params = result.params as CurveParams;
+    this.state = result.state;
+    this.steps += 1;
+    this.lastT = t;
+    return readScalar(result.loss);
+  }
+
+  dispose(): void {
+    treeDispose(this.params);
+    treeDispose(this.state);
+  }
+}
