@@ -52,4 +52,7 @@ try {
 } finally {
   rmSync(tmp, { force: true });
 }
+// ESM consumers get their own declaration entry, so TypeScript reads the types as ESM under
+// the "import" condition (publint's "types interpreted as CJS" warning).
+writeFileSync(path.join(cwd, 'dist/index.d.mts'), "export * from './types/index.js';\n");
 console.log(`built ${pkg.name}`);
