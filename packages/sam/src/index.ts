@@ -1,2 +1,9 @@
-// @basin/sam: public surface (filled in by the package work).
-export {};
+// @basin/sam: Sharpness-Aware Minimization around any Basin transform.
+export { sam, perturbed } from './sam';
+export type { SamOptions, SamState } from './sam';
+export { ascentPerturbation } from './perturbation';
+export { checkPerturbationOptions } from './options';
+export type { PerturbationOptions, ResolvedPerturbation } from './options';
+export { requireGradFn, gradientsAt } from './grad-fn';
+export { ascentSharpness } from './ascent-sharpness';
+export type { AscentSharpness, AscentSharpnessOptions } from './ascent-sharpness';

@@ -1,0 +1,62 @@
+import { requireParams, resolveHyper, treeAdd, treeDispose } from '@basin/core';
+import type { Transform, Tree } from '@basin/core';
+import { checkPerturbationOptions, PerturbationOptions } from './options';
+import { ascentPerturbation } from './perturbation';
+import { gradientsAt, requireGradFn } from './grad-fn';
+
+export type SamOptions = PerturbationOptions;
+
+/** SAM's state: the step count (for a `rho` schedule) and the base transform's state. */
+export interface SamState<S = unknown> {
+  count: number;
+  base: S;
+}
+
+/**
+ * Sharpness-Aware Minimization (Foret et al., ICLR 2021) around any base transform:
+ *
+ *     eps = eps_hat(g)           (g: the incoming updates, the gradient at w)
+ *     g_sam = gradFn(w + eps)    (the gradient at the ascent point, same batch)
+ *     updates = base(g_sam) at w
+ *
+ * The incoming updates must be the raw gradient at `params`, so put `sam` outermost (it wraps
+ * a chain, not the other way round). Weight decay belongs in the base transform (`adamw`,
+ * `addDecayedWeights`): it sees the clean params `w`, and the decay never enters the ascent.
+ * Needs `params` and `extras.gradFn`; costs one extra gradient per step.
+ *
+ *     const opt = sam(adam({ learningRate: 1e-3 }), { rho: 0.05 });
+ */
+export function sam<S>(base: Transform<S>, options: SamOptions = {}): Transform<SamState<S>> {
+  const opts = checkPerturbationOptions('sam', options);
+  return {
+    init: (params) => ({ count: 0, base: base.init(params) }),
+    update: (updates, state, params, extras) => {
+      const w = requireParams('sam', params, updates);
+      const gradFn = requireGradFn('sam', extras);
+      const rho = resolveHyper('sam', 'rho', opts.rho, state.count);
+      const adversarial = perturbed(updates, w, { ...opts, rho });
+      let grads: Tree;
+      try {
+        grads = gradientsAt('sam', gradFn, adversarial, w);
+      } finally {
+        treeDispose(adversarial);
+      }
+      try {
+        const [out, baseState] = base.update(grads, state.base, w, extras);
+        return [out, { count: state.count + 1, base: baseState }];
+      } finally {
+        treeDispose(grads);
+      }
+    },
+  };
+}
+
+/** `w + eps_hat(g)`: new tensors the caller owns. */
+export function perturbed(grads: Tree, params: Tree, options: Parameters<typeof ascentPerturbation>[1]): Tree {
+  const eps = ascentPerturbation(grads, options, params);
+  try {
+    return treeAdd(params, eps);
+  } finally {
+    treeDispose(eps);
+  }
+}
