@@ -1,0 +1,120 @@
+import { tf, expectClose, expectNoLeak } from '@basin/testing';
+import { GradFn, sgd, Transform, treeToVector, valueAndGrad, outputLosses, Tree } from '@basin/core';
+import { Curve, CurveParams } from './curve';
+import { curveLoss } from './curve-loss';
+import { ModelCurveTrainer } from './model-curve-trainer';
+import { modelWeights } from './model-weights';
+
+const makeModel = (seed: number) => {
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ units: 5, activation: 'tanh', inputShape: [4], kernelInitializer: tf.initializers.glorotNormal({ seed }), biasInitializer: tf.initializers.randomNormal({ seed: seed + 1, stddev: 0.3 }) }));
+  model.add(tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 2 }) }));
+  return model;
+};
+// The same network written functionally, as an independent reference for the gradients.
+const functional = (p: Tree, batch: { x: tf.Tensor; y: tf.Tensor }) =>
+  tf.tidy(() => {
+    const [k1, b1, k2, b2] = p as tf.Tensor[];
+    const h = tf.tanh(tf.add(tf.matMul(batch.x, k1), b1));
+    return outputLosses.categoricalCrossentropy(batch.y, tf.softmax(tf.add(tf.matMul(h, k2), b2)));
+  });
+const flat = (t: unknown) => Array.from(treeToVector(t as Tree).dataSync());
+
+describe('ModelCurveTrainer', () => {
+  const x = tf.randomNormal([8, 4], 0, 1, 'float32', 5);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 1, 0], 'int32'), 3);
+  const a = makeModel(1);
+  const b = makeModel(100);
+  const wa = modelWeights(a);
+  const wb = modelWeights(b);
+
+  it('computes the exact curve gradient (chain rule) = autodiff through the point, with weight decay', () => {
+    const curve = new Curve(wa, wb, { bends: 2, fixEnd: false });
+    const init = curve.init();
+    const params = tf.tidy(() => ({ bends: init.bends.map((bend) => (bend as tf.Tensor[]).map((w, i) => tf.add(w, tf.randomNormal(w.shape, 0, 0.3, 'float32', i)))), end: init.end })) as CurveParams;
+    const trainer = new ModelCurveTrainer(a, { curve, transform: sgd({ learningRate: 0.1 }), loss: 'categoricalCrossentropy', params, weightDecay: 0.05 });
+    const t = 0.42;
+    const { loss, grads } = trainer.lossAndGrads(x, y, t);
+    const reference = valueAndGrad(curveLoss(curve, functional, { t, weightDecay: 0.05 }))(params, { x, y });
+    expectClose(flat(grads), flat(reference.grads), 1e-4);
+    expectClose(loss.dataSync(), reference.loss.dataSync(), 1e-5);
+    // The model was only borrowed.
+    expect(flat(modelWeights(a))).toEqual(flat(wa));
+    tf.dispose([loss, grads, reference, init.bends, params] as never);
+    trainer.dispose();
+    curve.dispose();
+  });
+
+  it('takes leak-free steps and leaves the model weights as they were', () => {
+    const curve = new Curve(wa, wb);
+    const trainer = new ModelCurveTrainer(a, { curve, transform: sgd({ learningRate: 0.1, momentum: 0.9 }), loss: 'categoricalCrossentropy', seed: 3 });
+    expectNoLeak(() => trainer.trainOnBatch(x, y));
+    expect(flat(modelWeights(a))).toEqual(flat(wa));
+    expect(trainer.steps).toBe(4);
+    trainer.dispose();
+    curve.dispose();
+  });
+
+  it('one step at t equals SGD on the functional curve loss at t', () => {
+    const curve = new Curve(wa, wb);
+    const trainer = new ModelCurveTrainer(a, { curve, transform: sgd({ learningRate: 0.5 }), loss: 'categoricalCrossentropy' });
+    const before = flat(trainer.params);
+    const { grads } = valueAndGrad(curveLoss(curve, functional, { t: 0.3 }))(trainer.params, { x, y });
+    trainer.trainOnBatchAt(x, y, 0.3);
+    const g = flat(grads);
+    expectClose(flat(trainer.params), before.map((p, i) => p - 0.5 * g[i]), 1e-5);
+    tf.dispose(grads as never);
+    trainer.dispose();
+    curve.dispose();
+  });
+
+  it('gives extras.gradFn at the same t and batch (SAM-style transforms), microbatches included', () => {
+    // A transform that steps along the gradient gradFn returns at the current params: equals SGD
+    // only if gradFn uses the step's own t and batch.
+    const viaGradFn: Transform<object> = {
+      init: () => ({}),
+      update: (updates, state, params, extras) => {
+        const gradFn = extras!.gradFn as GradFn;
+        const halves = [0, 1].map((index) => gradFn(params!, { index, count: 2 }));
+        const out = tf.tidy(() => treeToVector(halves[0].grads).add(treeToVector(halves[1].grads)).mul(-0.25));
+        const tree = (require('@basin/core') as typeof import('@basin/core')).treeFromVector(out, updates);
+        tf.dispose([out, halves as never]);
+        return [tree, {}];
+      },
+    };
+    const curve = new Curve(wa, wb);
+    const viaSam = new ModelCurveTrainer(a, { curve, transform: viaGradFn, loss: 'categoricalCrossentropy' });
+    const plain = new ModelCurveTrainer(a, { curve, transform: sgd({ learningRate: 0.5 }), loss: 'categoricalCrossentropy' });
+    viaSam.trainOnBatchAt(x, y, 0.7);
+    plain.trainOnBatchAt(x, y, 0.7);
+    expectClose(flat(viaSam.params), flat(plain.params), 1e-5);
+    viaSam.dispose();
+    plain.dispose();
+    curve.dispose();
+  });
+
+  it('lowers the expected loss along the curve', async () => {
+    const curve = new Curve(wa, wb);
+    const trainer = new ModelCurveTrainer(a, { curve, transform: sgd({ learningRate: 1 }), loss: 'categoricalCrossentropy', seed: 1 });
+    const meanLoss = () => [0.25, 0.5, 0.75].reduce((s, t) => { const r = trainer.lossAndGrads(x, y, t); const v = r.loss.dataSync()[0]; tf.dispose([r.loss, r.grads] as never); return s + v / 3; }, 0);
+    const before = meanLoss();
+    const history = await trainer.fit(x, y, { epochs: 40, batchSize: 8 });
+    expect(history).toHaveLength(40);
+    const after = meanLoss();
+    expect(after).toBeLessThan(before * 0.8);
+    trainer.dispose();
+    curve.dispose();
+  });
+
+  it('rejects a curve whose endpoints do not fit the model, naming the weight', () => {
+    const other = tf.sequential({ layers: [tf.layers.dense({ units: 6, inputShape: [4] }), tf.layers.dense({ units: 3 })] });
+    const curve = new Curve(modelWeights(other), modelWeights(other));
+    expect(() => new ModelCurveTrainer(a, { curve, transform: sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' })).toThrow(
+      /weight 0 '.*kernel' \(tree path '\[0\]'\): expected shape \[4, 5\], got \[4, 6\]/,
+    );
+    const short = new Curve(wa.slice(0, 2), wb.slice(0, 2));
+    expect(() => new ModelCurveTrainer(a, { curve: short, transform: sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' })).toThrow(/has 2 tensors but the model has 4/);
+    curve.dispose();
+    short.dispose();
+  });
+});

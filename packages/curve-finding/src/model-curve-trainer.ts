@@ -1,0 +1,200 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  BasinError,
+  checkNumber,
+  FitOptions,
+  GradFn,
+  LayersModelLike,
+  microbatchRange,
+  mulberry32,
+  OutputLoss,
+  OutputLossName,
+  readScalar,
+  resolveOutputLoss,
+  StepOptions,
+  Transform,
+  Tree,
+  treeClone,
+  treeDispose,
+  treeMap,
+  treeSumOfSquares,
+  treeUnflatten,
+} from '@basin/core';
+import type { Curve, CurveParams } from './curve';
+import { stepWithGradFn } from './grad-fn-step';
+import { checkFitsWeights, withSavedWeights, writeWeights } from './model-weights';
+
+export interface ModelCurveTrainerOptions extends StepOptions {
+  /** A curve between two weight trees of this model's architecture (see `modelWeights`). */
+  curve: Curve;
+  transform: Transform<any>;
+  loss: OutputLoss | OutputLossName;
+  /** Weight decay on the point at t (`weightDecay / 2 * ||theta(t)||^2`). Default 0. */
+  weightDecay?: number;
+  /** Seed of the generator that draws t for each batch (default 0). */
+  seed?: number;
+  /** Initial curve params (copied); default `curve.init()`. */
+  params?: CurveParams;
+}
+
+/**
+ * Trains a curve between two weight sets of a `tf.LayersModel` with any Basin transform.
+ *
+ * How the gradient is taken (exact, and one forward/backward pass): each batch draws one
+ * `t ~ U(0, 1)`, the point `theta(t)` is written into the model's trainable weights, and
+ * `tf.variableGrads` gives the gradient `g` of the loss at that point. The point is linear in the
+ * control points, so `dL/dtheta_i = c_i(t) g` exactly (`Curve.controlPointGrads`). The model's
+ * weights and BatchNorm statistics are put back after every step (the model is only borrowed), and
+ * `extras.gradFn` (the SAM family) evaluates other curve params at the same t and batch.
+ */
+export class ModelCurveTrainer {
+  readonly model: LayersModelLike;
+  readonly curve: Curve;
+  params: CurveParams;
+  state: unknown;
+  steps = 0;
+  /** The t of the last step. */
+  lastT = NaN;
+  private readonly transform: Transform<any>;
+  private readonly loss: OutputLoss;
+  private readonly weightDecay: number;
+  private readonly random: () => number;
+  private readonly stepOptions: StepOptions;
+
+  constructor(model: LayersModelLike, { curve, transform, loss, weightDecay = 0, seed = 0, params, ...stepOptions }: ModelCurveTrainerOptions) {
+    if (!model || !Array.isArray(model.trainableWeights)) throw new BasinError('ModelCurveTrainer: model must be a tf.LayersModel (it has no trainableWeights)');
+    checkNumber('ModelCurveTrainer', 'weightDecay', weightDecay, { min: 0 });
+    checkNumber('ModelCurveTrainer', 'seed', seed, { integer: true });
+    const [start, end] = curve.endpoints();
+    try {
+      checkFitsWeights(start, model.trainableWeights, 'ModelCurveTrainer', 'the curve endpoint tree');
+    } finally {
+      treeDispose([start, end]);
+    }
+    this.model = model;
+    this.curve = curve;
+    this.transform = transform;
+    this.loss = resolveOutputLoss(loss);
+    this.weightDecay = weightDecay;
+    this.random = mulberry32(seed);
+    this.stepOptions = stepOptions;
+    if (params !== undefined) curve.checkParams(params, 'ModelCurveTrainer: params');
+    this.params = params === undefined ? curve.init() : (treeClone(params) as CurveParams);
+    this.state = transform.init(this.params);
+  }
+
+  /** Loss and gradient (w.r.t. the point's leaves) of the model at `point`; writes the weights. */
+  private gradsAtPoint(point: Tree, x: tf.Tensor, y: tf.Tensor): { loss: tf.Scalar; grads: Tree } {
+    const weights = this.model.trainableWeights;
+    writeWeights(weights, point);
+    const vars = weights.map((w) => w.read());
+    const { value, grads } = tf.variableGrads(() => {
+      const out = this.model.apply(x, { training: true });
+      if (!(out instanceof tf.Tensor)) throw new BasinError('ModelCurveTrainer: the model must have a single output tensor');
+      return this.loss(y, out);
+    }, vars);
+    const g = treeUnflatten(point, vars.map((v) => grads[v.name]));
+    if (this.weightDecay === 0) return { loss: value, grads: g };
+    // Weight decay on the point: loss + wd/2 ||theta||^2, gradient g + wd theta.
+    const wd = this.weightDecay;
+    const loss = tf.tidy(() => tf.add(value, tf.mul(treeSumOfSquares(point), wd / 2)) as tf.Scalar);
+    const decayed = treeMap((gi, p) => tf.tidy(() => tf.add(gi, tf.mul(p, wd))), g, point);
+    tf.dispose([value]);
+    treeDispose(g);
+    return { loss, grads: decayed };
+  }
+
+  /** `extras.gradFn` at a fixed t and batch: loss and curve-param gradients at any curve params. */
+  private makeGradFn(t: number, x: tf.Tensor, y: tf.Tensor): GradFn {
+    return (params, microbatch) => {
+      this.curve.checkParams(params, 'gradFn: params');
+      let xs = x;
+      let ys = y;
+      if (microbatch) {
+        const [start, end] = microbatchRange(x.shape[0], microbatch);
+        xs = tf.slice(x, start, end - start);
+        ys = tf.slice(y, start, end - start);
+      }
+      const point = this.curve.pointAt(params, t);
+      try {
+        const { loss, grads } = this.gradsAtPoint(point, xs, ys);
+        const curveGrads = this.curve.controlPointGrads(grads, t);
+        treeDispose(grads);
+        return { loss, grads: curveGrads };
+      } finally {
+        treeDispose(point);
+        if (xs !== x) tf.dispose([xs, ys]);
+      }
+    };
+  }
+
+  /**
+   * Loss (at the current curve params) and curve-param gradients at `t` on a batch, leaving the
+   * model as it was. The caller owns the results.
+   */
+  lossAndGrads(x: tf.Tensor, y: tf.Tensor, t: number): { loss: tf.Scalar; grads: CurveParams } {
+    checkNumber('ModelCurveTrainer', 't', t, { min: 0, max: 1 });
+    const gradFn = this.makeGradFn(t, x, y);
+    const result = withSavedWeights(this.model, () => gradFn(this.params));
+    return { loss: result.loss, grads: result.grads as CurveParams };
+  }
+
+  /** One step at a freshly drawn t; returns the loss before the step. */
+  trainOnBatch(x: tf.Tensor, y: tf.Tensor): number {
+    return this.trainOnBatchAt(x, y, this.random());
+  }
+
+  /** One step at a given t. The model's weights and statistics are left as they were. */
+  trainOnBatchAt(x: tf.Tensor, y: tf.Tensor, t: number): number {
+    checkNumber('ModelCurveTrainer', 't', t, { min: 0, max: 1 });
+    if (x.shape[0] !== y.shape[0]) throw new BasinError(`trainOnBatch: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
+    const gradFn = this.makeGradFn(t, x, y);
+    const result = withSavedWeights(this.model, () => stepWithGradFn(this.transform, gradFn, this.params, this.state, this.stepOptions));
+    treeDispose(this.params);
+    treeDispose(this.state);
+    this.params = result.params as CurveParams;
+    this.state = result.state;
+    this.steps += 1;
+    this.lastT = t;
+    return readScalar(result.loss);
+  }
+
+  /** Mini-batch training for some epochs (one t per batch); returns each epoch's mean loss. */
+  async fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<number[]> {
+    const { epochs = 1, batchSize = 32, shuffle = true, seed = 0, onBatchEnd, onEpochEnd } = options;
+    checkNumber('ModelCurveTrainer.fit', 'epochs', epochs, { min: 1, integer: true });
+    checkNumber('ModelCurveTrainer.fit', 'batchSize', batchSize, { min: 1, integer: true });
+    const n = x.shape[0];
+    const batches = Math.ceil(n / batchSize);
+    const random = mulberry32(seed);
+    const history: number[] = [];
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      const started = Date.now();
+      const order = Array.from({ length: n }, (_, i) => i);
+      if (shuffle) for (let i = n - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
+      let total = 0;
+      for (let b = 0; b < batches; b++) {
+        const idx = tf.tensor1d(order.slice(b * batchSize, (b + 1) * batchSize), 'int32');
+        const xb = tf.gather(x, idx);
+        const yb = tf.gather(y, idx);
+        try {
+          const loss = this.trainOnBatch(xb, yb);
+          total += loss;
+          onBatchEnd?.({ epoch, batch: b, batches, loss });
+        } finally {
+          tf.dispose([idx, xb, yb]);
+        }
+        if (b % 20 === 19) await tf.nextFrame();
+      }
+      history.push(total / batches);
+      onEpochEnd?.({ epoch, loss: total / batches, seconds: (Date.now() - started) / 1000 });
+    }
+    return history;
+  }
+
+  dispose(): void {
+    treeDispose(this.params);
+    treeDispose(this.state);
+  }
+}
+
