@@ -2,9 +2,12 @@
 // the moving statistics must move once per step, by the clean pass only.
 import { tf, expectClose } from '@basin/testing';
 import { ModelTrainer, sgd } from '@basin/core';
+import type { LayersModelLike } from '@basin/core';
 import { sam } from './sam';
 
 const MOMENTUM = 0.9;
+// core's LayersModelLike types read() as tf.Variable; tfjs-layers' LayerVariable.read() is typed tf.Tensor.
+const asModel = (m: tf.LayersModel) => m as unknown as LayersModelLike;
 
 function buildModel(): tf.Sequential {
   const model = tf.sequential();
@@ -33,7 +36,7 @@ describe('sam with a BatchNormalization layers model', () => {
     const expectedMean = Array.from(batchMean.dataSync()).map((m) => (1 - MOMENTUM) * m);
     const before = stats(model);
 
-    const trainer = new ModelTrainer(model, { transform: sam(sgd({ learningRate: 0.1 }), { rho: 0.5 }), loss: 'meanSquaredError' });
+    const trainer = new ModelTrainer(asModel(model), { transform: sam(sgd({ learningRate: 0.1 }), { rho: 0.5 }), loss: 'meanSquaredError' });
     trainer.trainOnBatch(x, y);
     const after = stats(model);
     expect(after.mean).not.toEqual(before.mean); // the clean pass did move them
@@ -41,7 +44,7 @@ describe('sam with a BatchNormalization layers model', () => {
 
     // The same step with plain SGD from the same (seeded) initial weights (one clean pass, no perturbed pass) leaves the same statistics.
     const reference = buildModel();
-    const refTrainer = new ModelTrainer(reference, { transform: sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+    const refTrainer = new ModelTrainer(asModel(reference), { transform: sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
     refTrainer.trainOnBatch(x, y);
     const ref = stats(reference);
     expectClose(after.mean, ref.mean, 1e-6);
