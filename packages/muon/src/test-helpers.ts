@@ -1,0 +1,82 @@
+// Float64 references for the tests (not exported from the package): plain-array matrices,
+// a Jacobi eigenvalue solver, and the Newton-Schulz and Muon formulas written out directly.
+import { mulberry32 } from '@basin/core';
+
+export type Mat = number[][];
+
+export function randomMatrix(rows: number, cols: number, seed: number): Mat {
+  const rand = mulberry32(seed);
+  // Box-Muller normals.
+  const normal = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  return Array.from({ length: rows }, () => Array.from({ length: cols }, normal));
+}
+
+export const transpose = (a: Mat): Mat => a[0].map((_, j) => a.map((row) => row[j]));
+
+export function matmul(a: Mat, b: Mat): Mat {
+  return a.map((row) => b[0].map((_, j) => row.reduce((s, v, k) => s + v * b[k][j], 0)));
+}
+
+export const add = (a: Mat, b: Mat): Mat => a.map((row, i) => row.map((v, j) => v + b[i][j]));
+export const scale = (a: Mat, s: number): Mat => a.map((row) => row.map((v) => v * s));
+export const frobenius = (a: Mat): number => Math.sqrt(a.flat().reduce((s, v) => s + v * v, 0));
+
+/** Reshapes a flat row-major array into a matrix. */
+export function toMat(flat: ArrayLike<number>, rows: number, cols: number): Mat {
+  return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => flat[i * cols + j]));
+}
+
+/** Eigenvalues of a symmetric matrix by cyclic Jacobi rotations, ascending. */
+export function symmetricEigenvalues(input: Mat): number[] {
+  const n = input.length;
+  const a = input.map((row) => row.slice());
+  for (let sweep = 0; sweep < 100; sweep++) {
+    let off = 0;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) off += a[p][q] ** 2;
+    if (off < 1e-26) break;
+    for (let p = 0; p < n; p++) {
+      for (let q = p + 1; q < n; q++) {
+        if (Math.abs(a[p][q]) < 1e-300) continue;
+        const theta = (a[q][q] - a[p][p]) / (2 * a[p][q]);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const c = 1 / Math.sqrt(t * t + 1);
+        const s = t * c;
+        for (let k = 0; k < n; k++) {
+          const akp = a[k][p];
+          const akq = a[k][q];
+          a[k][p] = c * akp - s * akq;
+          a[k][q] = s * akp + c * akq;
+        }
+        for (let k = 0; k < n; k++) {
+          const apk = a[p][k];
+          const aqk = a[q][k];
+          a[p][k] = c * apk - s * aqk;
+          a[q][k] = s * apk + c * aqk;
+        }
+      }
+    }
+  }
+  return a.map((row, i) => row[i]).sort((x, y) => x - y);
+}
+
+/** Singular values of a matrix (the short side's count), ascending. */
+export function singularValues(a: Mat): number[] {
+  const gram = a.length <= a[0].length ? matmul(a, transpose(a)) : matmul(transpose(a), a);
+  return symmetricEigenvalues(gram).map((v) => Math.sqrt(Math.max(v, 0)));
+}
+
+/** Newton-Schulz as the reference writes it: transpose tall inputs, normalise, iterate, transpose back. */
+export function referenceNewtonSchulz(g: Mat, table: readonly (readonly number[])[], eps = 1e-8): Mat {
+  const tall = g.length > g[0].length;
+  let x = tall ? transpose(g) : g;
+  x = scale(x, 1 / (frobenius(x) + eps));
+  for (const [a, b, c] of table) {
+    const A = matmul(x, transpose(x));
+    const B = add(scale(A, b), scale(matmul(A, A), c));
+    x = add(scale(x, a), matmul(B, x));
+  }
+  return tall ? transpose(x) : x;
+}
+
+/** The scalar polynomial one step applies to each singular value. */
+export const stepPolynomial = ([a, b, c]: readonly number[], s: number): number => a * s + b * s ** 3 + c * s ** 5;
