@@ -1,0 +1,78 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { requireParams, resolveHyper, treeDispose, treeMap } from '@basin/core';
+import type { Transform, Tree } from '@basin/core';
+import { checkPerturbationOptions, gradientsAt, perturbed, requireGradFn } from '@basin/sam';
+import type { PerturbationOptions } from '@basin/sam';
+import { checkMicrobatchSpec, microbatchCount, MicrobatchSpec } from './microbatch-count';
+
+export type MSamOptions = PerturbationOptions & MicrobatchSpec;
+
+/** m-SAM's state: the step count (for a `rho` schedule) and the base transform's state. */
+export interface MSamState<S = unknown> {
+  count: number;
+  base: S;
+}
+
+/**
+ * m-sharpness SAM (Foret et al. 2021, sec. 4.1; Andriushchenko & Flammarion, ICML 2022, eq. 3):
+ * the batch is cut into k consecutive chunks S_1..S_k and
+ *
+ *     g_i     = grad L_{S_i}(w)                    (each chunk's own gradient at w)
+ *     g_msam  = (1/k) sum_i grad L_{S_i}(w + eps_hat(g_i))
+ *     updates = base(g_msam) at w
+ *
+ * Chunks come from `extras.gradFn(params, { index, count })`, which slices like numpy's
+ * `array_split` (sizes differ by at most one row). Every chunk has weight 1/k. The incoming
+ * updates (the full-batch gradient) are not used when k > 1; with k = 1 m-SAM is SAM and reuses
+ * them. Costs 2k gradient calls on chunks, i.e. about two full-batch gradients.
+ *
+ *     const opt = mSam(sgd({ learningRate: 0.1 }), { rho: 0.05, microbatchSize: 32, batchSize: 128 });
+ */
+export function mSam<S>(base: Transform<S>, options: MSamOptions): Transform<MSamState<S>> {
+  const owner = 'mSam';
+  const perturbation = checkPerturbationOptions(owner, options);
+  const spec = checkMicrobatchSpec(owner, options);
+  return {
+    init: (params) => ({ count: 0, base: base.init(params) }),
+    update: (updates, state, params, extras) => {
+      const w = requireParams(owner, params, updates);
+      const gradFn = requireGradFn(owner, extras);
+      const k = microbatchCount(owner, spec, extras);
+      const resolved = { ...perturbation, rho: resolveHyper(owner, 'rho', perturbation.rho, state.count) };
+      let sum: Tree | undefined;
+      try {
+        for (let index = 0; index < k; index++) {
+          const microbatch = k === 1 ? undefined : { index, count: k };
+          const clean = k === 1 ? updates : gradientsAt(owner, gradFn, w, w, microbatch);
+          let adversarial: Tree;
+          try {
+            adversarial = perturbed(clean, w, resolved);
+          } finally {
+            if (clean !== updates) treeDispose(clean);
+          }
+          let g: Tree;
+          try {
+            g = gradientsAt(owner, gradFn, adversarial, w, microbatch);
+          } finally {
+            treeDispose(adversarial);
+          }
+          if (sum === undefined) sum = g;
+          else {
+            const next = treeMap((a, b) => tf.add(a, b), sum, g);
+            treeDispose([sum, g]);
+            sum = next;
+          }
+        }
+        const mean = k === 1 ? sum! : treeMap((x) => tf.div(x, k), sum!);
+        try {
+          const [out, baseState] = base.update(mean, state.base, w, extras);
+          return [out, { count: state.count + 1, base: baseState }];
+        } finally {
+          if (mean !== sum) treeDispose(mean);
+        }
+      } finally {
+        treeDispose(sum);
+      }
+    },
+  };
+}
