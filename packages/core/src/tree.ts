@@ -170,7 +170,7 @@ export const treeSub = (a: Tree, b: Tree): Tree => treeMap((x, y) => tf.sub(x, y
 export const treeScale = (tree: Tree, factor: number | tf.Scalar): Tree => treeMap((x) => tf.mul(x, factor), tree);
 /** `a + factor * b`, leaf by leaf. */
 export const treeAddScaled = (a: Tree, b: Tree, factor: number | tf.Scalar): Tree =>
-  treeMap((x, y) => tf.add(x, tf.mul(y, factor)), a, b);
+  treeMap((x, y) => tf.tidy(() => tf.add(x, tf.mul(y, factor))), a, b);
 export const treeZerosLike = (tree: Tree): Tree => treeMap((x) => tf.zerosLike(x), tree);
 export const treeOnesLike = (tree: Tree): Tree => treeMap((x) => tf.onesLike(x), tree);
 /** New tensors with the same values (cheap: TF.js shares the data until one side is written). */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { treeUnflatten } from '../tree';
 import { LabelSpec, labelsForLeaves, selectLeaves } from './leaf-labels';
+import { assertUpdatesMatch } from '../transforms/state-checks';
 
 export interface MaskedState {
   inner: unknown;
@@ -21,6 +22,8 @@ export function masked(inner: Transform<any>, mask: LabelSpec<boolean>): Transfo
       return { inner: inner.init(selectLeaves(leaves, labels, true)) };
     },
     update: (updates, state, params, extras) => {
+      // Leaves outside the mask are never read, so check params against updates here.
+      if (params !== undefined) assertUpdatesMatch('masked', params, updates, 'params');
       const { labels } = resolve(params ?? updates);
       const updateLeaves = resolve(updates).leaves;
       const sub = selectLeaves(updateLeaves, labels, true);

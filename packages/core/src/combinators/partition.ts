@@ -3,6 +3,7 @@ import { BasinError } from '../errors';
 import type { Transform } from '../transform';
 import { Tree, treeDispose, treeUnflatten } from '../tree';
 import { LabelSpec, labelsForLeaves, selectLeaves } from './leaf-labels';
+import { assertUpdatesMatch } from '../transforms/state-checks';
 
 /**
  * Sends each parameter to the transform of its label (optax's `partition`, formerly
@@ -30,6 +31,7 @@ export function partition(
       return Object.fromEntries(names.map((name) => [name, transforms[name].init(selectLeaves(leaves, ls, name))]));
     },
     update: (updates, state, params, extras) => {
+      if (params !== undefined) assertUpdatesMatch(owner, params, updates, 'params');
       const { leaves, labels: ls } = resolve(params ?? updates);
       const updateLeaves = resolve(updates).leaves;
       const paramLeaves = params ? leaves : undefined;

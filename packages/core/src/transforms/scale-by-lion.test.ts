@@ -1,0 +1,48 @@
+import { tf } from '@basin/testing';
+import { scaleByLion } from './scale-by-lion';
+import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform } from '../test-utils';
+import { treeDispose } from '../tree';
+
+const grads = (k: number) => makeTree(400 + k);
+const gradValues = (n: number) =>
+  Array.from({ length: n }, (_, k) => {
+    const g = grads(k);
+    const v = leafValues(g);
+    treeDispose(g);
+    return v;
+  });
+
+describe('scaleByLion', () => {
+  it('update = sign(b1 mu + (1-b1) g), then mu = b2 mu + (1-b2) g (float64 reference, 6 steps)', () => {
+    const params = makeTree(1);
+    const out = runTransform(scaleByLion({ b1: 0.9, b2: 0.99 }), params, grads, 6);
+    const ref = elementwiseReference(gradValues(6), () => ({ m: 0 }), (g, s) => {
+      const u = Math.sign(0.9 * s.m + 0.1 * g);
+      s.m = 0.99 * s.m + 0.01 * g;
+      return u;
+    });
+    expectTreesClose(out, ref, 0);
+    treeDispose(params);
+  });
+
+  it('uses the old momentum for the sign: a small opposing gradient does not flip it', () => {
+    const t = scaleByLion({ b1: 0.9, b2: 0.5 });
+    const g1 = { a: tf.tensor1d([1, -1]) };
+    const g2 = { a: tf.tensor1d([-2, 2]) };
+    const s0 = t.init(g1);
+    const [u1, s1] = t.update(g1, s0);
+    // mu = 0.5 after step 1; 0.9 * 0.5 + 0.1 * (-2) = 0.25 > 0.
+    const [u2, s2] = t.update(g2, s1);
+    expect(leafValues(u1).a).toEqual([1, -1]);
+    expect(leafValues(u2).a).toEqual([1, -1]);
+    expect(leafValues(s2.mu).a).toEqual([-0.75, 0.75]);
+    treeDispose([g1, g2, s0, u1, s1, u2, s2]);
+  });
+
+  it('rejects betas outside [0, 1]', () => {
+    expect(() => scaleByLion({ b1: 1.5 })).toThrow(/scaleByLion: b1 must be a number >= 0 and <= 1, got 1.5/);
+    expect(() => scaleByLion({ b2: NaN })).toThrow(/scaleByLion: b2 must be a finite number/);
+  });
+});
+
+describeContract('scaleByLion', { make: () => scaleByLion(), perLeafState: true });
