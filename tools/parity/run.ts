@@ -2,12 +2,18 @@
 // shared/fixtures/README.md) through Basin's public API and prints, per case,
 // `<name> <max relative error> ok|FAIL|skip`. Exits non-zero on any FAIL.
 //
-//   npm run parity -- ../shared/fixtures/reference-trajectories.json [--backend cpu|wasm|webgl|webgpu]
+//   npm run parity -- ../shared/fixtures/reference-trajectories.json [--backend cpu|wasm|webgl|webgpu|tensorflow|auto]
+//
+// cpu, wasm and tensorflow run here in Node. webgl runs in headless Chromium (tools/browser);
+// webgpu runs in Node when the `webgpu` package is installed, else in Chromium where it has
+// an adapter.
 import { readFileSync } from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
-import { useBackend, type BackendName } from '../shared/backend';
-import type { CaseHandler, FixtureFile } from './fixture-types';
+import { useBackendWithReport, describeChoice, type BackendName } from '../shared/backend';
+import type { FixtureFile } from './fixture-types';
 import { loadHandlers } from './cases';
+import { runParity } from './run-cases';
+
+export { runParity } from './run-cases';
 
 function parseArgs(argv: string[]): { file: string; backend: BackendName | 'auto' } {
   let file = '';
@@ -18,53 +24,43 @@ function parseArgs(argv: string[]): { file: string; backend: BackendName | 'auto
     else file = argv[i];
   }
   if (!file) {
-    console.error('usage: npm run parity -- <fixtures.json> [--backend cpu|wasm|webgl|webgpu]');
+    console.error('usage: npm run parity -- <fixtures.json> [--backend cpu|wasm|webgl|webgpu|tensorflow|auto]');
     process.exit(2);
   }
   return { file, backend };
 }
 
-export async function runParity(fixtures: FixtureFile, handlers: Record<string, CaseHandler>, log = console.log): Promise<{ failed: number; passed: number; skipped: number }> {
-  let failed = 0;
-  let passed = 0;
-  let skipped = 0;
-  for (const c of fixtures.cases) {
-    const handler = handlers[c.name];
-    if (!handler) {
-      log(`${c.name} - skip`);
-      skipped++;
-      continue;
-    }
-    const before = tf.memory().numTensors;
-    try {
-      const { error, tolerance, detail } = await handler(c);
-      const ok = Number.isFinite(error) && error <= tolerance;
-      const leaked = tf.memory().numTensors - before;
-      log(`${c.name} ${error.toExponential(2)} ${ok ? 'ok' : 'FAIL'}${detail ? ` (${detail})` : ''}${leaked !== 0 ? ` [leaked ${leaked} tensors]` : ''}`);
-      if (ok) passed++;
-      else failed++;
-    } catch (e) {
-      log(`${c.name} NaN FAIL (${(e as Error).message})`);
-      failed++;
-    }
+/** True when Node can run WebGPU itself (the `webgpu` Dawn package is installed). */
+function nodeHasWebGpu(): boolean {
+  try {
+    require.resolve('webgpu');
+    return true;
+  } catch {
+    return false;
   }
-  return { failed, passed, skipped };
 }
 
 async function main(): Promise<void> {
   const { file, backend } = parseArgs(process.argv.slice(2));
   const fixtures = JSON.parse(readFileSync(file, 'utf8')) as FixtureFile;
   if (!Array.isArray(fixtures.cases)) throw new Error(`${file}: no 'cases' array`);
-  const chosen = await useBackend(backend);
-  console.log(`parity: ${fixtures.cases.length} cases from ${file} (tag ${fixtures.tag}, seed ${fixtures.seed}) on backend '${chosen}'`);
-  const { failed, passed, skipped } = await runParity(fixtures, await loadHandlers());
-  console.log(`parity: ${passed} ok, ${failed} FAIL, ${skipped} skip`);
+  if (backend === 'webgl' || (backend === 'webgpu' && !nodeHasWebGpu())) {
+    // Browser backends: the same cases, bundled and run in headless Chromium.
+    const { runInChromium } = await import('../browser/conformance-lib');
+    const { failed } = await runInChromium({ fixturesFile: file, backend, parts: ['parity'], log: console.log });
+    process.exit(failed > 0 ? 1 : 0);
+  }
+  const choice = await useBackendWithReport(backend);
+  console.log(`parity: ${fixtures.cases.length} cases from ${file} (tag ${fixtures.tag}, seed ${fixtures.seed}) on backend '${choice.name}'`);
+  console.log(`parity: ${describeChoice(choice)}`);
+  const { failed, passed, skipped } = await runParity(fixtures, await loadHandlers(), console.log, { float16: choice.precision === 16 });
+  console.log(`parity: ${passed} ok, ${failed} FAIL, ${skipped} skip (backend '${choice.name}')`);
   process.exit(failed > 0 ? 1 : 0);
 }
 
 if (require.main === module) {
   main().catch((e) => {
-    console.error(e);
+    console.error(e instanceof Error ? `${e.name}: ${e.message}` : e);
     process.exit(1);
   });
 }

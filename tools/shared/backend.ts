@@ -1,44 +1,29 @@
-// Backend selection for the tools (parity runner, benchmarks, demo): loads @tensorflow/tfjs
-// (which registers gradients and the CPU backend) plus the requested backend package.
-import * as tf from '@tensorflow/tfjs';
+// Backend selection for the tools (parity runner, conformance, benchmarks, demo): loads
+// @tensorflow/tfjs (which registers gradients and the CPU backend) and lets @basin/backends
+// choose and initialise the requested backend.
+import '@tensorflow/tfjs';
+import { useBackend as chooseBackend, type BackendChoice, type BackendName } from '@basin/backends';
 
-export type BackendName = 'cpu' | 'wasm' | 'tensorflow' | 'webgpu' | 'webgl';
-
-async function tryImport(name: string): Promise<boolean> {
-  try {
-    await import(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export type { BackendName, BackendChoice };
 
 /**
  * Initialises a backend by name. `auto` picks the fastest present in Node: tensorflow
- * (tfjs-node-gpu or tfjs-node), then wasm, then cpu. Returns the backend's name.
+ * (tfjs-node-gpu or tfjs-node), webgpu (the `webgpu` package), then wasm, then cpu. Returns
+ * the backend's name; throws naming the missing package when a named backend is absent.
  */
 export async function useBackend(requested: BackendName | 'auto' = 'auto'): Promise<string> {
-  if (requested === 'auto') {
-    for (const name of ['tensorflow', 'wasm', 'cpu'] as const) {
-      try {
-        return await useBackend(name);
-      } catch {
-        // try the next one
-      }
-    }
-  }
-  if (requested === 'tensorflow') {
-    if (!(await tryImport('@tensorflow/tfjs-node-gpu')) && !(await tryImport('@tensorflow/tfjs-node'))) {
-      throw new Error("backend 'tensorflow' needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node installed");
-    }
-  }
-  if (requested === 'wasm') {
-    if (!(await tryImport('@tensorflow/tfjs-backend-wasm'))) throw new Error("backend 'wasm' needs @tensorflow/tfjs-backend-wasm installed");
-  }
-  if (requested === 'webgpu') {
-    throw new Error("backend 'webgpu' in Node needs the `webgpu` package and a GPU adapter: see docs/backends.md");
-  }
-  if (!(await tf.setBackend(requested))) throw new Error(`backend '${requested}' failed to initialise`);
-  await tf.ready();
-  return tf.getBackend();
+  return (await useBackendWithReport(requested)).name;
+}
+
+/** Like `useBackend`, but returns the full report: what was chosen, why, and its precision. */
+export async function useBackendWithReport(requested: BackendName | 'auto' = 'auto'): Promise<BackendChoice> {
+  return chooseBackend(requested);
+}
+
+/** One line for logs: `backend 'wasm' (float32, simd) - requested 'wasm'`. */
+export function describeChoice(choice: BackendChoice): string {
+  const extras = Object.entries(choice.details)
+    .filter(([k]) => k !== 'backend' && k !== 'floatPrecision')
+    .map(([k, v]) => `${k}=${v}`);
+  return `backend '${choice.name}' (float${choice.precision}${extras.length ? `, ${extras.join(', ')}` : ''}) - ${choice.reason}`;
 }
