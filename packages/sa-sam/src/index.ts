@@ -1,2 +1,5 @@
-// @basin/sa-sam: public surface (filled in by the package work).
-export {};
+// @basin/sa-sam: smoothness-adaptive SAM and SGD with Malitsky-Mishchenko step sizes.
+export { saSam, saSgd } from './sa-sam';
+export type { SaSamOptions, SaSgdOptions, SaSamState } from './sa-sam';
+export { adaptiveStep, checkAdaptiveStepOptions } from './adaptive-step';
+export type { AdaptiveStepOptions, ResolvedAdaptiveStep } from './adaptive-step';
