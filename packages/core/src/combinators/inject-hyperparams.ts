@@ -35,7 +35,8 @@ export function injectHyperparams<O extends object>(
   const initial = valuesAt(0, options as Record<string, unknown>);
   factory(initial as O); // validates the options once, up front
   return {
-    init: (params) => ({ count: 0, hyperparams: initial, inner: factory(initial as O).init(params) }),
+    // A copy per state: setHyperparam writes in place and must not reach other states.
+    init: (params) => ({ count: 0, hyperparams: { ...initial }, inner: factory(initial as O).init(params) }),
     update: (updates, state, params, extras) => {
       const hyperparams = valuesAt(state.count, state.hyperparams);
       const [out, inner] = factory(hyperparams as O).update(updates, state.inner, params, extras);
