@@ -1,5 +1,6 @@
 import type { Extras, Transform } from '../transform';
-import { Tree, treeDispose } from '../tree';
+import { BasinError } from '../errors';
+import { Tree, treeClone, treeDispose } from '../tree';
 
 /**
  * Applies transforms in order, each to the updates of the one before (optax's `chain`).
@@ -18,6 +19,8 @@ export function chain(...transforms: Transform<any>[]): Transform<unknown[]> {
 /** Like `chain`, with a name for each transform: the state is a record keyed by those names. */
 export function namedChain(...entries: [name: string, transform: Transform<any>][]): Transform<Record<string, unknown>> {
   const names = entries.map(([name]) => name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate !== undefined) throw new BasinError(`namedChain: two transforms are named '${duplicate}'`);
   const transforms = entries.map(([, t]) => t);
   return {
     init: (params) => Object.fromEntries(entries.map(([name, t]) => [name, t.init(params)])),
@@ -53,5 +56,6 @@ function runInOrder(
     treeDispose(next);
     throw e;
   }
-  return [current, next];
+  // An empty chain still hands back fresh tensors, as every transform must.
+  return [current === updates ? treeClone(updates) : current, next];
 }
