@@ -60,3 +60,4 @@ export type { OutputLoss, OutputLossName } from './training/losses';
 
 export { encodeTree, decodeTree, saveCheckpoint, restoreCheckpoint } from './checkpoint';
 export type { EncodedTree, TrainingCheckpoint } from './checkpoint';
+export { saveCheckpointTo, loadCheckpointFrom } from './checkpoint-io';
