@@ -23,7 +23,10 @@ describe('curveLoss', () => {
       const curve = new Curve(weights(1), weights(11), { kind, bends, fixStart, fixEnd: false });
       const init = curve.init();
       // Move the bends off the line.
-      const params = tf.tidy(() => treeFromVector(tf.add(treeToVector(init), tf.randomNormal([treeToVector(init).size], 0, 0.5, 'float32', 3)), init)) as CurveParams;
+      const v0 = treeToVector(init);
+      const noisy = tf.add(v0, tf.randomNormal([v0.size], 0, 0.5, 'float32', 3));
+      const params = treeFromVector(noisy, init) as CurveParams;
+      tf.dispose([v0, noisy]);
       const t = 0.37;
       const weightDecay = 0.1;
       const loss = curveLoss(curve, net, { t, weightDecay });

@@ -1,12 +1,12 @@
 import { tf, expectClose } from '@basin/testing';
-import { BasinError, treeFlatten } from '@basin/core';
+import { BasinError, Tree, treeFlatten } from '@basin/core';
 import { Curve } from './curve';
 
 const tree = (seed: number) => ({
   dense: { kernel: tf.randomNormal([3, 2], 0, 1, 'float32', seed), bias: tf.randomNormal([2], 0, 1, 'float32', seed + 1) },
   out: [tf.randomNormal([2, 1], 0, 1, 'float32', seed + 2)],
 });
-const flat = (t: unknown) => Array.from(treeFlatten(t as never).flatMap((x) => Array.from(x.dataSync())));
+const flat = (t: unknown): number[] => treeFlatten(t as Tree).flatMap((x) => Array.from(x.dataSync()));
 
 describe('Curve', () => {
   it('reproduces the endpoints exactly at t = 0 and t = 1, for Bezier and chains', () => {

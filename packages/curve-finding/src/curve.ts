@@ -29,12 +29,11 @@ export interface CurveOptions {
  * The trainable parameters of a curve: the middle control points in order, plus the endpoints
  * when they are free. This is an ordinary params tree, so any Basin transform can train it.
  */
-export interface CurveParams {
+export type CurveParams = {
   bends: Tree[];
   start?: Tree;
   end?: Tree;
-  readonly [key: string]: Tree | Tree[] | undefined;
-}
+};
 
 /**
  * A curve `theta(t) = sum_i c_i(t) theta_i` between two weight trees (Garipov et al., "Loss
@@ -102,7 +101,7 @@ export class Curve {
   }
 
   /** Throws a BasinError naming the first place where `params` is not a params tree of this curve. */
-  checkParams(params: unknown, name = 'curve params'): asserts params is CurveParams {
+  checkParams(params: unknown, name = 'curve params'): void {
     const p = params as CurveParams;
     if (typeof p !== 'object' || p === null || !Array.isArray(p.bends)) {
       throw new BasinError(`${name} must be a record { bends: [...] }; got ${p === null ? 'null' : typeof p}`);

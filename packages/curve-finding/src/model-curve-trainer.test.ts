@@ -31,7 +31,7 @@ describe('ModelCurveTrainer', () => {
   it('computes the exact curve gradient (chain rule) = autodiff through the point, with weight decay', () => {
     const curve = new Curve(wa, wb, { bends: 2, fixEnd: false });
     const init = curve.init();
-    const params = tf.tidy(() => ({ bends: init.bends.map((bend) => (bend as tf.Tensor[]).map((w, i) => tf.add(w, tf.randomNormal(w.shape, 0, 0.3, 'float32', i)))), end: init.end })) as CurveParams;
+    const params: CurveParams = { bends: init.bends.map((bend) => (bend as tf.Tensor[]).map((w, i) => tf.add(w, tf.randomNormal(w.shape, 0, 0.3, 'float32', i)))), end: init.end };
     const trainer = new ModelCurveTrainer(a, { curve, transform: sgd({ learningRate: 0.1 }), loss: 'categoricalCrossentropy', params, weightDecay: 0.05 });
     const t = 0.42;
     const { loss, grads } = trainer.lossAndGrads(x, y, t);

@@ -4,7 +4,6 @@ import {
   checkNumber,
   FitOptions,
   GradFn,
-  LayersModelLike,
   microbatchRange,
   mulberry32,
   OutputLoss,
@@ -22,7 +21,7 @@ import {
 } from '@basin/core';
 import type { Curve, CurveParams } from './curve';
 import { stepWithGradFn } from './grad-fn-step';
-import { checkFitsWeights, withSavedWeights, writeWeights } from './model-weights';
+import { checkFitsWeights, ModelLike, withSavedWeights, writeWeights } from './model-weights';
 
 export interface ModelCurveTrainerOptions extends StepOptions {
   /** A curve between two weight trees of this model's architecture (see `modelWeights`). */
@@ -48,7 +47,7 @@ export interface ModelCurveTrainerOptions extends StepOptions {
  * `extras.gradFn` (the SAM family) evaluates other curve params at the same t and batch.
  */
 export class ModelCurveTrainer {
-  readonly model: LayersModelLike;
+  readonly model: ModelLike;
   readonly curve: Curve;
   params: CurveParams;
   state: unknown;
@@ -61,7 +60,7 @@ export class ModelCurveTrainer {
   private readonly random: () => number;
   private readonly stepOptions: StepOptions;
 
-  constructor(model: LayersModelLike, { curve, transform, loss, weightDecay = 0, seed = 0, params, ...stepOptions }: ModelCurveTrainerOptions) {
+  constructor(model: ModelLike, { curve, transform, loss, weightDecay = 0, seed = 0, params, ...stepOptions }: ModelCurveTrainerOptions) {
     if (!model || !Array.isArray(model.trainableWeights)) throw new BasinError('ModelCurveTrainer: model must be a tf.LayersModel (it has no trainableWeights)');
     checkNumber('ModelCurveTrainer', 'weightDecay', weightDecay, { min: 0 });
     checkNumber('ModelCurveTrainer', 'seed', seed, { integer: true });
@@ -87,7 +86,8 @@ export class ModelCurveTrainer {
   private gradsAtPoint(point: Tree, x: tf.Tensor, y: tf.Tensor): { loss: tf.Scalar; grads: Tree } {
     const weights = this.model.trainableWeights;
     writeWeights(weights, point);
-    const vars = weights.map((w) => w.read());
+    // LayerVariable.read() is the layer's tf.Variable (tfjs-layers declares it as a Tensor).
+    const vars = weights.map((w) => w.read() as tf.Variable);
     const { value, grads } = tf.variableGrads(() => {
       const out = this.model.apply(x, { training: true });
       if (!(out instanceof tf.Tensor)) throw new BasinError('ModelCurveTrainer: the model must have a single output tensor');
@@ -115,7 +115,7 @@ export class ModelCurveTrainer {
         xs = tf.slice(x, start, end - start);
         ys = tf.slice(y, start, end - start);
       }
-      const point = this.curve.pointAt(params, t);
+      const point = this.curve.pointAt(params as CurveParams, t);
       try {
         const { loss, grads } = this.gradsAtPoint(point, xs, ys);
         const curveGrads = this.curve.controlPointGrads(grads, t);

@@ -1,18 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, LayersModelLike, LayerVariableLike, OutputLoss, OutputLossName, resolveOutputLoss, Tree } from '@basin/core';
+import { BasinError, checkNumber, OutputLoss, OutputLossName, resolveOutputLoss, Tree } from '@basin/core';
 import type { PointEvaluator, PointMetrics } from './evaluate';
-import { checkFitsWeights, withSavedWeights, writeWeights } from './model-weights';
+import { checkFitsWeights, ModelLike, WeightLike, withSavedWeights, writeWeights } from './model-weights';
 
 /** A layer as far as BatchNorm recomputation needs it (tfjs-layers' `BatchNormalization`). */
 interface LayerLike {
   getClassName(): string;
   momentum?: number;
-  movingMean?: LayerVariableLike;
-  movingVariance?: LayerVariableLike;
+  movingMean?: WeightLike;
+  movingVariance?: WeightLike;
 }
 
 /** A LayersModel with its layers listed (any `tf.LayersModel` is one). */
-export interface ModelWithLayers extends LayersModelLike {
+export interface ModelWithLayers extends ModelLike {
   readonly layers?: readonly LayerLike[];
 }
 
