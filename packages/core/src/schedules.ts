@@ -62,9 +62,9 @@ export function exponentialDecay({ init, transitionSteps, decayRate, transitionB
   if (endValue !== undefined) checkNumber(owner, 'endValue', endValue);
   return (step) => {
     const t = step - transitionBegin;
-    if (t <= 0) return init;
     const p = staircase ? Math.floor(t / transitionSteps) : t / transitionSteps;
-    const value = init * Math.pow(decayRate, p);
+    const value = t <= 0 ? init : init * Math.pow(decayRate, p);
+    // As optax, the bound applies at every step, before the transition too.
     if (endValue === undefined) return value;
     return decayRate < 1 ? Math.max(value, endValue) : Math.min(value, endValue);
   };
