@@ -1,5 +1,5 @@
 import { tf, expectClose, expectNoLeak } from '@basin/testing';
-import { addDecayedWeights, adamw, chain, scaleByLearningRate, step, trace, treeDispose, type Tree } from '@basin/core';
+import { addDecayedWeights, adamw, chain, scaleByLearningRate, step, trace, treeDispose, type StepResult, type Tree } from '@basin/core';
 import { shampoo } from './shampoo';
 import { scaleByShampoo } from './scale-by-shampoo';
 import { gaussian } from './test-helpers';
@@ -19,10 +19,10 @@ function problem() {
 function train(opt: ReturnType<typeof shampoo>, steps: number) {
   const { batch, loss, wTrue } = problem();
   let params: Tree = { w: tf.zeros([5, 3]), b: tf.zeros([3]) };
-  let state = opt.init(params);
+  let state: unknown[] = opt.init(params);
   let last = Infinity;
   for (let i = 0; i < steps; i++) {
-    const r = step(opt, loss, params, state, batch);
+    const r: StepResult<unknown[]> = step(opt, loss, params, state, batch);
     treeDispose([params, state]);
     params = r.params;
     state = r.state;
@@ -76,7 +76,7 @@ describe('shampoo', () => {
     let params: Tree = { w: tf.zeros([5, 3]), b: tf.zeros([3]) };
     let state = opt.init(params);
     expectNoLeak(() => {
-      const r = step(opt, loss, params, state, batch);
+      const r: StepResult<unknown[]> = step(opt, loss, params, state, batch);
       treeDispose([params, state, r.loss]);
       params = r.params;
       state = r.state;
