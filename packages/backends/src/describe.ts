@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { floatPrecision } from './precision';
 
 /** Facts about the active backend worth printing next to benchmark or test results. */
 export type BackendDetails = Record<string, string | number | boolean>;
@@ -14,7 +15,7 @@ const flag = (name: string): boolean | number | undefined => {
 /** Describes the active backend: its name, precision and backend-specific capabilities. */
 export function describeBackend(): BackendDetails {
   const name = tf.getBackend();
-  const details: BackendDetails = { backend: name, floatPrecision: tf.backend().floatPrecision() };
+  const details: BackendDetails = { backend: name, floatPrecision: floatPrecision() };
   const put = (key: string, value: unknown) => {
     if (value !== undefined && value !== null && value !== '') details[key] = value as string | number | boolean;
   };
