@@ -14,15 +14,29 @@ export type LossFn<B = Tree> = (params: Tree, batch: B) => tf.Scalar;
 export function valueAndGrad<B>(lossFn: LossFn<B>): (params: Tree, batch: B) => LossAndGrads {
   return (params, batch) => {
     const leaves = treeFlatten(params);
-    const f = (...xs: tf.Tensor[]): tf.Scalar => {
-      const loss = lossFn(treeUnflatten(params, xs), batch);
-      if (!(loss instanceof tf.Tensor) || loss.rank !== 0) {
-        const got = loss instanceof tf.Tensor ? `a tensor of shape [${loss.shape.join(', ')}]` : typeof loss;
-        throw new BasinError(`loss function must return a scalar tensor, got ${got}`);
+    // Nothing is thrown inside the tape: TF.js would leak the tensors it saved for backprop.
+    // Problems are recorded, a placeholder scalar is returned, and the error is raised after.
+    let failure: unknown;
+    const f = (): tf.Scalar => {
+      let loss: unknown;
+      try {
+        loss = lossFn(treeUnflatten(params, leaves), batch);
+      } catch (e) {
+        failure = e;
+        return tf.scalar(0);
       }
-      return loss;
+      if (loss instanceof tf.Tensor && loss.rank === 0) return loss as tf.Scalar;
+      const got = loss instanceof tf.Tensor ? `a tensor of shape [${loss.shape.join(', ')}]` : typeof loss;
+      failure = new BasinError(`loss function must return a scalar tensor, got ${got}`);
+      return loss instanceof tf.Tensor ? tf.sum(loss) : tf.scalar(0);
     };
-    const { value, grads } = tf.valueAndGrads(f)(leaves);
-    return { loss: value as tf.Scalar, grads: treeUnflatten(params, grads) };
+    // allowNoGradients: a leaf the loss does not use gets a zero gradient (as in JAX), not an error.
+    const { value, grads } = tf.engine().gradients(f, leaves, undefined, true);
+    if (failure !== undefined) {
+      tf.dispose([value, ...grads.filter((g) => g != null)]);
+      throw failure;
+    }
+    const full = grads.map((g, i) => g ?? tf.zerosLike(leaves[i]));
+    return { loss: value as tf.Scalar, grads: treeUnflatten(params, full) };
   };
 }
