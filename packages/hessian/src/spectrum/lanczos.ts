@@ -1,0 +1,48 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LinearOperator } from '../hessian';
+import { dot, norm, orthogonalize } from '../linalg/vectors';
+
+/** The Lanczos tridiagonal T (diagonal `alpha`, off-diagonal `beta`) and its orthonormal basis. */
+export interface LanczosRun {
+  alpha: number[];
+  beta: number[];
+  /** q_0 ... q_{m-1}; the caller disposes them. */
+  basis: tf.Tensor1D[];
+  /** The norm of the residual after the last step: T's last off-diagonal had it continued. */
+  lastBeta: number;
+  matvecs: number;
+  /** True when the Krylov space became invariant (the Ritz values are then exact). */
+  invariant: boolean;
+}
+
+/**
+ * Lanczos iteration with full reorthogonalisation (Golub & Van Loan, Matrix Computations, 4th ed.,
+ * section 10.1 and 10.3.1) from the unit vector `start` (cloned). After each step `shouldStop`
+ * sees the run so far and may end it.
+ */
+export function lanczos(op: LinearOperator, start: tf.Tensor1D, maxSteps: number, shouldStop?: (run: LanczosRun) => boolean): LanczosRun {
+  const run: LanczosRun = { alpha: [], beta: [], basis: [tf.clone(start)], lastBeta: 0, matvecs: 0, invariant: false };
+  for (let j = 0; j < maxSteps; j++) {
+    const q = run.basis[j];
+    const w = op.matvec(q);
+    run.matvecs += 1;
+    const a = dot(q, w);
+    const wNorm = norm(w);
+    run.alpha.push(a);
+    // Against every basis vector (this also removes the alpha q_j and beta q_{j-1} terms).
+    const r = orthogonalize(w, run.basis);
+    w.dispose();
+    const b = norm(r);
+    run.lastBeta = b;
+    run.invariant = b <= 1e-6 * Math.max(wNorm, Math.abs(a), 1e-30);
+    const stop = run.invariant || j === maxSteps - 1 || j + 1 >= op.size || (shouldStop?.(run) ?? false);
+    if (stop) {
+      r.dispose();
+      break;
+    }
+    run.beta.push(b);
+    run.basis.push(tf.tidy(() => tf.div(r, b) as tf.Tensor1D));
+    r.dispose();
+  }
+  return run;
+}
