@@ -6,6 +6,7 @@ export type { CurveKind } from './coefficients';
 export { Curve } from './curve';
 export type { CurveOptions, CurveParams } from './curve';
 export { curveLoss } from './curve-loss';
+export { curveGradFn } from './curve-grad-fn';
 export type { CurveLossOptions } from './curve-loss';
 export { CurveTrainer } from './curve-trainer';
 export type { CurveTrainerOptions } from './curve-trainer';

@@ -15,11 +15,10 @@ import {
   Tree,
   treeClone,
   treeDispose,
-  treeMap,
-  treeSumOfSquares,
   treeUnflatten,
 } from '@basin/core';
 import type { Curve, CurveParams } from './curve';
+import { curveGradFn } from './curve-grad-fn';
 import { stepWithGradFn } from './grad-fn-step';
 import { checkFitsWeights, ModelLike, withSavedWeights, writeWeights } from './model-weights';
 
@@ -82,32 +81,12 @@ export class ModelCurveTrainer {
     this.state = transform.init(this.params);
   }
 
-  /** Loss and gradient (w.r.t. the point's leaves) of the model at `point`; writes the weights. */
-  private gradsAtPoint(point: Tree, x: tf.Tensor, y: tf.Tensor): { loss: tf.Scalar; grads: Tree } {
-    const weights = this.model.trainableWeights;
-    writeWeights(weights, point);
-    // LayerVariable.read() is the layer's tf.Variable (tfjs-layers declares it as a Tensor).
-    const vars = weights.map((w) => w.read() as tf.Variable);
-    const { value, grads } = tf.variableGrads(() => {
-      const out = this.model.apply(x, { training: true });
-      if (!(out instanceof tf.Tensor)) throw new BasinError('ModelCurveTrainer: the model must have a single output tensor');
-      return this.loss(y, out);
-    }, vars);
-    const g = treeUnflatten(point, vars.map((v) => grads[v.name]));
-    if (this.weightDecay === 0) return { loss: value, grads: g };
-    // Weight decay on the point: loss + wd/2 ||theta||^2, gradient g + wd theta.
-    const wd = this.weightDecay;
-    const loss = tf.tidy(() => tf.add(value, tf.mul(treeSumOfSquares(point), wd / 2)) as tf.Scalar);
-    const decayed = treeMap((gi, p) => tf.tidy(() => tf.add(gi, tf.mul(p, wd))), g, point);
-    tf.dispose([value]);
-    treeDispose(g);
-    return { loss, grads: decayed };
-  }
-
-  /** `extras.gradFn` at a fixed t and batch: loss and curve-param gradients at any curve params. */
-  private makeGradFn(t: number, x: tf.Tensor, y: tf.Tensor): GradFn {
-    return (params, microbatch) => {
-      this.curve.checkParams(params, 'gradFn: params');
+  /**
+   * `GradFn` on the network's weights for one batch: writes the weights into the model and takes
+   * `tf.variableGrads` of the loss (the caller restores the model's weights afterwards).
+   */
+  private pointGradFn(x: tf.Tensor, y: tf.Tensor): GradFn {
+    return (point, microbatch) => {
       let xs = x;
       let ys = y;
       if (microbatch) {
@@ -115,16 +94,28 @@ export class ModelCurveTrainer {
         xs = tf.slice(x, start, end - start);
         ys = tf.slice(y, start, end - start);
       }
-      const point = this.curve.pointAt(params as CurveParams, t);
       try {
-        const { loss, grads } = this.gradsAtPoint(point, xs, ys);
-        const curveGrads = this.curve.controlPointGrads(grads, t);
-        treeDispose(grads);
-        return { loss, grads: curveGrads };
+        const weights = this.model.trainableWeights;
+        writeWeights(weights, point);
+        // LayerVariable.read() is the layer's tf.Variable (tfjs-layers declares it as a Tensor).
+        const vars = weights.map((w) => w.read() as tf.Variable);
+        const { value, grads } = tf.variableGrads(() => {
+          const out = this.model.apply(xs, { training: true });
+          if (!(out instanceof tf.Tensor)) throw new BasinError('ModelCurveTrainer: the model must have a single output tensor');
+          return this.loss(ys, out);
+        }, vars);
+        return { loss: value, grads: treeUnflatten(point, vars.map((v) => grads[v.name])) };
       } finally {
-        treeDispose(point);
         if (xs !== x) tf.dispose([xs, ys]);
       }
+    };
+  }
+
+  private makeGradFn(t: number, x: tf.Tensor, y: tf.Tensor): GradFn {
+    const gradFn = curveGradFn(this.curve, t, this.pointGradFn(x, y), this.weightDecay);
+    return (params, microbatch) => {
+      this.curve.checkParams(params, 'gradFn: params');
+      return gradFn(params, microbatch);
     };
   }
 
