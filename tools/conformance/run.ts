@@ -7,6 +7,7 @@
 // Prints one line per case (`<name> <error> ok|FAIL|skip`) and a closing `N passed, N failed`.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { verifyBackend } from '@basin/backends';
 import { useBackendWithReport, describeChoice, type BackendName } from '../shared/backend';
 import { loadHandlers } from '../parity/cases';
 import type { FixtureFile } from '../parity/fixture-types';
@@ -33,6 +34,12 @@ async function main(): Promise<void> {
   const { backend, parts, file } = parseConformanceArgs(process.argv.slice(2), 'cpu');
   const choice = await useBackendWithReport(backend as BackendName);
   console.log(`conformance: ${describeChoice(choice)}`);
+  const v = await verifyBackend();
+  if (!v.syncReadback || !v.asyncReadback) {
+    console.log(`readback NaN FAIL (a 16x16 matmul read back wrong: sync ${v.syncReadback}, async ${v.asyncReadback}, max error ${v.maxError})`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
   const fixtures = parts.includes('parity') ? (JSON.parse(readFileSync(file, 'utf8')) as FixtureFile) : undefined;
   const { passed, failed, skipped } = await runConformance({
     parts,

@@ -9,3 +9,5 @@ export { floatPrecision, requireFloat32 } from './precision';
 export { describeBackend } from './describe';
 export type { BackendDetails } from './describe';
 export type { BackendLoader } from './loaders';
+export { verifyBackend } from './verify';
+export type { Verification } from './verify';
