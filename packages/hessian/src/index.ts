@@ -22,3 +22,20 @@ export { lanczos } from './spectrum/lanczos';
 export type { LanczosRun } from './spectrum/lanczos';
 
 export type { Progress, ProgressCallback } from './progress';
+
+export { hutchinsonTrace, hutchPlusPlusTrace } from './spectrum/trace';
+export type { TraceEstimate, TraceOptions } from './spectrum/trace';
+export { spectralDensity } from './spectrum/density';
+export type { DensityOptions, SpectralDensity } from './spectrum/density';
+
+export { epsilonSharpness } from './sharpness/epsilon-sharpness';
+export type { EpsilonSharpness, EpsilonSharpnessOptions } from './sharpness/epsilon-sharpness';
+export { directionalSharpness } from './sharpness/directional-sharpness';
+export type { DirectionalSharpness, DirectionalSharpnessOptions } from './sharpness/directional-sharpness';
+
+export { filterNormalizedDirection } from './landscape/directions';
+export type { DirectionOptions } from './landscape/directions';
+export { lossSlice1D, lossSlice2D, linearPath } from './landscape/slices';
+export type { Slice1D, Slice2D, SliceOptions } from './landscape/slices';
+export { lineChartSvg, densitySvg, heatmapSvg } from './plot/svg';
+export type { Series, ChartOptions } from './plot/svg';

@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkNumber, Tree, treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
+import type { Objective } from '../objective';
+import type { ProgressCallback } from '../progress';
+import { take } from '../linalg/vectors';
+import { VectorRandom } from '../random';
+import { tidyTree } from '../tidy-tree';
+import { gaussianTree, treeNormValue } from '../tree-math';
+
+export interface DirectionalSharpnessOptions {
+  /** Radius of the perturbation (l2, over the whole params tree). Default 0.05. */
+  rho?: number;
+  /** Random directions averaged for the average-direction sharpness. Default 20. */
+  samples?: number;
+  /** Ascent steps on the sphere for the worst-direction sharpness. Default 20. */
+  iterations?: number;
+  seed?: number;
+  onProgress?: ProgressCallback;
+}
+
+export interface DirectionalSharpness {
+  loss: number;
+  /** max_{||v|| <= rho} L(x + v) - L(x) (a lower bound: the best point found). About rho^2 lambda_max / 2. */
+  worst: number;
+  /** L(x + rho g / ||g||) - L(x), g the gradient at x. */
+  ascent: number;
+  /** E_u L(x + rho u) - L(x) over unit u uniform on the sphere. About rho^2 tr(H) / (2 d). */
+  average: number;
+  averageStandardError: number;
+}
+
+/**
+ * The three sharpness notions of Wen, Ma & Li, "How Does Sharpness-Aware Minimization Minimize
+ * Sharpness?" (ICLR 2023), section 3: worst-direction (what SAM's min-max targets), ascent-direction
+ * (what 1-SAM with normalised gradients evaluates) and average-direction (random perturbations).
+ * The worst direction is found by normalised gradient ascent on the sphere of radius rho, started
+ * from the ascent direction.
+ */
+export function directionalSharpness(objective: Objective, options: DirectionalSharpnessOptions = {}): DirectionalSharpness {
+  const owner = 'directionalSharpness';
+  const rho = checkNumber(owner, 'rho', options.rho ?? 0.05, { min: 0, minExclusive: true });
+  const samples = checkNumber(owner, 'samples', options.samples ?? 20, { min: 1, integer: true });
+  const iterations = checkNumber(owner, 'iterations', options.iterations ?? 20, { min: 0, integer: true });
+  const random = new VectorRandom(checkNumber(owner, 'seed', options.seed ?? 0, { integer: true }));
+  const params = objective.params;
+  const x = treeFlatten(params);
+  const total = 1 + iterations + samples;
+  let done = 0;
+  const report = (task: string): void => options.onProgress?.({ task, done: ++done, total });
+  /** x + rho * d / ||d|| for a tree d. */
+  const onSphere = (d: Tree): Tree => {
+    const n = treeNormValue(d);
+    const ds = treeFlatten(d);
+    return tidyTree(() => treeUnflatten(params, x.map((p, i) => tf.add(p, tf.mul(ds[i], n > 0 ? rho / n : 0)))));
+  };
+  const lossAt = (p: Tree): number => take(objective.loss(p));
+
+  const { loss: l0, grads: g0 } = objective.valueAndGrad();
+  const base = take(l0);
+  report('ascent');
+  // Ascent direction.
+  let point = onSphere(g0);
+  treeDispose(g0);
+  let best = -Infinity;
+  let ascent = NaN;
+  // Worst direction: v <- rho normalize(v / rho + g / ||g||), keeping the best loss seen.
+  for (let t = 0; t <= iterations; t++) {
+    const { loss, grads } = objective.valueAndGrad(point);
+    const value = take(loss);
+    if (t === 0) ascent = value - base;
+    best = Math.max(best, value);
+    if (t === iterations) {
+      treeDispose(grads);
+      break;
+    }
+    const gn = treeNormValue(grads);
+    const gl = treeFlatten(grads);
+    const pl = treeFlatten(point);
+    const dir = tidyTree(() => treeUnflatten(params, x.map((p, i) => tf.add(tf.div(tf.sub(pl[i], p), rho), tf.mul(gl[i], gn > 0 ? 1 / gn : 0)))));
+    treeDispose(grads);
+    treeDispose(point);
+    point = onSphere(dir);
+    treeDispose(dir);
+    report('worst');
+  }
+  treeDispose(point);
+  // Average direction.
+  const values: number[] = [];
+  for (let s = 0; s < samples; s++) {
+    const d = gaussianTree(params, random);
+    const p = onSphere(d);
+    treeDispose(d);
+    values.push(lossAt(p) - base);
+    treeDispose(p);
+    report('average');
+  }
+  const mean = values.reduce((a, b) => a + b, 0) / samples;
+  const std = samples > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (samples - 1)) : NaN;
+  return { loss: base, worst: best - base, ascent, average: mean, averageStandardError: std / Math.sqrt(samples) };
+}

@@ -1,0 +1,68 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { checkNumber, Tree, treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
+import type { Objective } from '../objective';
+import type { ProgressCallback } from '../progress';
+import { take } from '../linalg/vectors';
+import { tidyTree } from '../tidy-tree';
+
+export interface EpsilonSharpnessOptions {
+  /** Box size: |y_i| <= epsilon (|x_i| + 1). Keskar et al. report 1e-3 and 5e-4. Default 1e-3. */
+  epsilon?: number;
+  /** Projected ascent steps (Keskar et al. ran 10 L-BFGS-B iterations). Default 10. */
+  iterations?: number;
+  /** Step per iteration as a fraction of the box half-width. Default 0.25. */
+  stepSize?: number;
+  onProgress?: ProgressCallback;
+}
+
+export interface EpsilonSharpness {
+  /** 100 (max_y f(x + y) - f(x)) / (1 + f(x)), Keskar et al. (2017), eq. (4) with A = I. */
+  sharpness: number;
+  loss: number;
+  /** The largest loss found in the box. */
+  maxLoss: number;
+  /** Gradient evaluations used. */
+  gradients: number;
+}
+
+/**
+ * Keskar et al.'s epsilon-sharpness ("On Large-Batch Training for Deep Learning: Generalization
+ * Gap and Sharp Minima", ICLR 2017, section 2.2.2) in the full parameter space: the largest
+ * loss increase over the box C_eps = { y : |y_i| <= eps (|x_i| + 1) }, relative to 1 + f(x), in
+ * percent. The maximisation is projected sign-gradient ascent in the box (the paper used
+ * L-BFGS-B); it gives a lower bound on the true maximum, as the paper's does.
+ */
+export function epsilonSharpness(objective: Objective, options: EpsilonSharpnessOptions = {}): EpsilonSharpness {
+  const owner = 'epsilonSharpness';
+  const epsilon = checkNumber(owner, 'epsilon', options.epsilon ?? 1e-3, { min: 0, minExclusive: true });
+  const iterations = checkNumber(owner, 'iterations', options.iterations ?? 10, { min: 1, integer: true });
+  const stepSize = checkNumber(owner, 'stepSize', options.stepSize ?? 0.25, { min: 0, minExclusive: true, max: 2 });
+  const x = treeFlatten(objective.params);
+  const bounds = tf.tidy(() => x.map((p) => tf.mul(tf.add(tf.abs(p), 1), epsilon)));
+  let y: tf.Tensor[] = x.map((p) => tf.zerosLike(p));
+  const base = take(objective.loss());
+  let maxLoss = base;
+  try {
+    for (let t = 0; t < iterations; t++) {
+      const point = tidyTree(() => treeUnflatten(objective.params, x.map((p, i) => tf.add(p, y[i]))));
+      const { loss, grads } = objective.valueAndGrad(point);
+      treeDispose(point);
+      maxLoss = Math.max(maxLoss, take(loss));
+      const g = treeFlatten(grads);
+      // Sign step scaled to each coordinate's box, then projection onto the box.
+      const clipped = tf.tidy(() =>
+        y.map((yi, i) => tf.minimum(tf.maximum(tf.add(yi, tf.mul(tf.mul(bounds[i], stepSize), tf.sign(g[i]))), tf.neg(bounds[i])), bounds[i])),
+      );
+      tf.dispose(y);
+      treeDispose(grads);
+      y = clipped;
+      options.onProgress?.({ task: 'epsilon-sharpness', done: t + 1, total: iterations, estimate: maxLoss });
+    }
+    const final = tidyTree(() => treeUnflatten(objective.params, x.map((p, i) => tf.add(p, y[i]))));
+    maxLoss = Math.max(maxLoss, take(objective.loss(final as Tree)));
+    treeDispose(final);
+  } finally {
+    tf.dispose([...y, ...bounds]);
+  }
+  return { sharpness: (100 * (maxLoss - base)) / (1 + base), loss: base, maxLoss, gradients: iterations };
+}
