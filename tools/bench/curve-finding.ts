@@ -75,9 +75,10 @@ async function main(): Promise<void> {
 
   // tf.LayersModel.
   const modelPlain = new ModelTrainer(mlp(1) as unknown as LayersModelLike, { transform: transform(), loss: 'categoricalCrossentropy' });
+  const curveModel = mlp(1);
   const before = tf.memory().numTensors;
   for (const weightDecay of [0, 5e-4]) {
-    const modelCurve = new ModelCurveTrainer(mlp(1), { curve, transform: transform(), loss: 'categoricalCrossentropy', weightDecay });
+    const modelCurve = new ModelCurveTrainer(curveModel, { curve, transform: transform(), loss: 'categoricalCrossentropy', weightDecay });
     const m = compare(() => modelPlain.trainOnBatch(x, y), () => modelCurve.trainOnBatch(x, y));
     console.log(`LayersModel, weightDecay ${weightDecay}: ordinary step ${m.a.toFixed(2)} ms, curve step ${m.b.toFixed(2)} ms, ratio ${(m.b / m.a).toFixed(2)}`);
     modelCurve.dispose();

