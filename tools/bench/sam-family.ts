@@ -1,0 +1,64 @@
+// Step time of the sharpness-aware wrappers divided by the base transform's step time, on the
+// same MLP, batch and backend, measured in one run (interleaved rounds, medians).
+//   npx tsx tools/bench/sam-family.ts [--backend cpu|wasm]
+// Floors are the gradient counts per step under core's step helper: SAM 2, SA-SGD 2, SA-SAM 3,
+// and m-SAM 3 (the helper's full-batch gradient, which m-SAM with k > 1 does not use, plus one
+// clean and one perturbed gradient per chunk, which add up to two full batches).
+import { sgd, step, treeDispose, type Transform, type Tree } from '@basin/core';
+import { sam } from '@basin/sam';
+import { mSam } from '@basin/m-sam';
+import { saSam, saSgd } from '@basin/sa-sam';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend, type BackendName } from '../shared/backend';
+import { backendArg, makeMlp, median, timeMedian } from './mlp';
+
+async function main(): Promise<void> {
+  const backend = await useBackend(backendArg() as BackendName);
+  const sizes = [784, 128, 10];
+  const rows = 128;
+  const { params, batch, loss } = makeMlp(sizes, rows);
+  const runs = backend === 'cpu' ? 7 : 25;
+  const rounds = 3;
+
+  const variants: { name: string; floor: number; target?: number; make: () => Transform<any> }[] = [
+    { name: 'sgd (base)', floor: 1, make: () => sgd({ learningRate: 0.01, momentum: 0.9 }) },
+    { name: 'sam(sgd)', floor: 2, target: 2.1, make: () => sam(sgd({ learningRate: 0.01, momentum: 0.9 }), { rho: 0.05 }) },
+    { name: 'mSam(sgd), 4 chunks', floor: 3, target: 2.2, make: () => mSam(sgd({ learningRate: 0.01, momentum: 0.9 }), { rho: 0.05, microbatches: 4 }) },
+    { name: 'saSgd', floor: 2, make: () => saSgd({ initialLearningRate: 0.01 }) },
+    { name: 'saSam', floor: 3, target: 3.2, make: () => saSam({ initialLearningRate: 0.01 }) },
+  ];
+
+  const runners = variants.map((v) => {
+    const opt = v.make();
+    let p: Tree = Object.fromEntries(Object.entries(params).map(([k, x]) => [k, tf.clone(x)]));
+    let s = opt.init(p);
+    const fn = () => {
+      const r = step(opt, loss, p, s, batch, { checkFinite: false });
+      treeDispose([p, s]);
+      p = r.params;
+      s = r.state;
+      r.loss.dataSync(); // block until the step is done
+      r.loss.dispose();
+    };
+    return { ...v, fn, times: [] as number[], dispose: () => treeDispose([p, s]) };
+  });
+
+  // Interleave rounds so drift in machine load (a shared 2-core VM) hits every variant alike.
+  for (let round = 0; round < rounds; round++) for (const r of runners) r.times.push(timeMedian(r.fn, runs, round === 0 ? 3 : 1));
+
+  const base = median(runners[0].times);
+  console.log(`backend ${backend}: MLP ${sizes.join('-')}, batch ${rows}, median of ${runs} steps x ${rounds} rounds`);
+  for (const r of runners) {
+    const t = median(r.times);
+    const ratio = t / base;
+    const verdict = r.target === undefined ? '' : ratio <= r.target ? `  (target <= ${r.target}: ok)` : `  (target <= ${r.target}: over)`;
+    console.log(`${r.name.padEnd(22)} ${t.toFixed(2).padStart(8)} ms/step  ratio ${ratio.toFixed(2)}  floor ${r.floor}${verdict}`);
+    r.dispose();
+  }
+  treeDispose([params, batch]);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
