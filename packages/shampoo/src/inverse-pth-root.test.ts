@@ -59,6 +59,14 @@ describe('inversePthRoot', () => {
     tf.dispose([a, full.root, short.root]);
   });
 
+  it('stops when the error stalls at the float32 floor instead of running maxIterations', () => {
+    const a = tf.tensor2d(Float32Array.from(randomSpd(40, 100, 21)), [40, 40]);
+    const { root, iterations, error } = inversePthRoot(a, 4, { maxIterations: 100, errorTolerance: 0 });
+    expect(iterations).toBeLessThan(20);
+    expect(error).toBeLessThan(1e-4);
+    tf.dispose([a, root]);
+  });
+
   it('reports NaN error for non-finite input instead of throwing', () => {
     const a = tf.tensor2d([[1, NaN], [NaN, 1]]);
     const { root, error } = inversePthRoot(a, 2);

@@ -30,6 +30,7 @@ export interface InversePthRootResult {
 }
 
 const OWNER = 'inversePthRoot';
+const QUADRATIC_PHASE = 0.1;
 
 /** Checks the exponent: the coupled iteration needs a positive integer power. */
 export function checkRootExponent(owner: string, p: unknown): number {
@@ -62,8 +63,9 @@ function matrixPower(x: tf.Tensor2D, n: number): tf.Tensor2D {
  *   T  = ((p + 1) I - M) / p,  M <- T^p M,  H <- H T
  *
  * `M` tends to `I` and `H` to `A^(-1/p)`. It stops at `errorTolerance`, after `maxIterations`,
- * or when the error `||M - I||_F` grows by more than `growthLimit` (then it returns the
- * previous `H`). One scalar is read back per iteration.
+ * when the error `||M - I||_F` grows by more than `growthLimit` (then it returns the
+ * previous `H`), or when it stalls at the float32 floor (below 0.1 an iteration that does not
+ * halve the error). One scalar is read back per iteration.
  *
  * The error is the Frobenius norm, not Anil et al.'s largest entry: in exact arithmetic every
  * eigenvalue of `M` moves monotonically towards 1 after the first step, so the Frobenius error
@@ -129,8 +131,13 @@ export function inversePthRoot(matrix: tf.Tensor, p: number, options: InversePth
       tf.dispose([m, h]);
       m = mNext as tf.Tensor2D;
       h = hNext as tf.Tensor2D;
+      const previous = error;
       error = eValue;
       iterations++;
+      // Below 0.1 the convergence is quadratic (each eigenvalue error e becomes about
+      // (p+1)/(2p) e^2), so an iteration that does not halve the error has hit the float32
+      // floor: more iterations would only repeat the same iterate.
+      if (previous < QUADRATIC_PHASE && error > 0.5 * previous) break;
     }
   } finally {
     m.dispose();
