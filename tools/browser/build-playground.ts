@@ -1,0 +1,33 @@
+// Builds the browser playground (docs/playground) with esbuild into docs/playground/dist:
+// index.html, playground.js (minified, @basin/* from sources) and the WASM backend's files.
+//
+//   npx tsx tools/browser/build-playground.ts
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { bundleForBrowser, REPO_ROOT } from './bundle';
+
+export const PLAYGROUND_DIR = path.join(REPO_ROOT, 'docs/playground');
+export const PLAYGROUND_DIST = path.join(PLAYGROUND_DIR, 'dist');
+
+export async function buildPlayground(): Promise<string> {
+  rmSync(PLAYGROUND_DIST, { recursive: true, force: true });
+  mkdirSync(PLAYGROUND_DIST, { recursive: true });
+  await bundleForBrowser(path.join(PLAYGROUND_DIR, 'src/main.ts'), path.join(PLAYGROUND_DIST, 'playground.js'), { minify: true });
+  copyFileSync(path.join(PLAYGROUND_DIR, 'index.html'), path.join(PLAYGROUND_DIST, 'index.html'));
+  const wasmDir = path.join(REPO_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
+  for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(path.join(wasmDir, f), path.join(PLAYGROUND_DIST, f));
+  return PLAYGROUND_DIST;
+}
+
+if (require.main === module) {
+  const t0 = Date.now();
+  buildPlayground()
+    .then((dir) => {
+      const size = statSync(path.join(dir, 'playground.js')).size;
+      console.log(`playground built in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${path.relative(process.cwd(), dir)}/ (playground.js ${(size / 1024).toFixed(0)} KiB)`);
+    })
+    .catch((e) => {
+      console.error(e);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,90 @@
+// Browser test of the playground in real headless Chromium: builds it, loads it, races every
+// available optimizer on each surface and the MLP, screenshots each surface to a temp dir,
+// and asserts that trajectories moved, losses fell, nothing failed and no tensors leaked.
+//
+//   npx tsx tools/browser/playground.ts [--backend webgl|wasm|cpu] [--keep-screenshots]
+//
+// Exits non-zero on failure; the closing line is `N passed, N failed`.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildPlayground } from './build-playground';
+import { launchChromium } from './chromium';
+import { serveStatic } from './server';
+import type { PlaygroundApi } from '../../docs/playground/src/main';
+
+const STEPS = 40;
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const backend = argv.includes('--backend') ? argv[argv.indexOf('--backend') + 1] : 'webgl';
+  let passed = 0;
+  let failed = 0;
+  const check = (name: string, ok: boolean, detail = '') => {
+    console.log(`${name} ${ok ? 'ok' : 'FAIL'}${detail ? ` (${detail})` : ''}`);
+    if (ok) passed++;
+    else failed++;
+  };
+  const t0 = Date.now();
+  const dist = await buildPlayground();
+  const shots = mkdtempSync(path.join(tmpdir(), 'basin-playground-'));
+  const server = await serveStatic({ '/': dist });
+  const browser = await launchChromium({ onConsole: (type, text) => type === 'error' && console.log(`[chromium error] ${text}`) });
+  try {
+    const { page } = browser;
+    await page.goto(`${server.url}/index.html?backend=${backend}`);
+    const choice = await page.evaluate(async () => {
+      const c = await (window as unknown as { __playground: PlaygroundApi }).__playground.ready;
+      return { name: c.name, precision: c.precision, reason: c.reason };
+    });
+    console.log(`playground: loaded on backend '${choice.name}' (float${choice.precision}) - ${choice.reason} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    check('load:backend', choice.name === backend, `wanted ${backend}`);
+    const available: string[] = await page.evaluate(() => (window as unknown as { __playground: PlaygroundApi }).__playground.available);
+    const expected = ['sgd', 'adam', 'sam', 'msam', 'sasam', 'muon', 'shampoo'];
+    const missing = expected.filter((id) => !available.includes(id));
+    console.log(`playground: optimizers available: ${available.join(', ')}${missing.length ? `; unavailable: ${missing.join(', ')}` : ''}`);
+    check('load:optimizers', available.length >= 2, `${available.length} of ${expected.length}`);
+    const surfaces: string[] = await page.evaluate(() => (window as unknown as { __playground: PlaygroundApi }).__playground.surfaces);
+    for (const surface of surfaces) {
+      const snap = await page.evaluate(
+        ({ surface, steps }) => {
+          const p = (window as unknown as { __playground: PlaygroundApi }).__playground;
+          p.setSurface(surface);
+          p.runSteps(1); // warm up (kernels compile, state is created)
+          const before = p.snapshot().numTensors;
+          p.runSteps(steps);
+          const s = p.snapshot();
+          return { ...s, before };
+        },
+        { surface, steps: STEPS },
+      );
+      const file = path.join(shots, `${surface}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+      for (const r of snap.racers) {
+        const moved = Math.hypot(r.end[0] - r.start[0], r.end[1] - r.start[1]);
+        check(`${surface}:${r.id}:moved`, !r.error && Number.isFinite(moved) && moved > 1e-3 && r.points === STEPS + 2, r.error ?? `moved ${moved.toFixed(3)} in ${r.points - 1} steps`);
+      }
+      check(`${surface}:tensors-flat`, snap.numTensors === snap.before, `${snap.before} -> ${snap.numTensors} over ${STEPS} steps`);
+      if (surface === surfaces[0]) {
+        for (const m of snap.mlp) check(`mlp:${m.id}:loss-fell`, !m.error && m.last < m.first, m.error ?? `${m.first.toFixed(4)} -> ${m.last.toFixed(4)}`);
+      }
+    }
+    console.log(`playground: screenshots in ${shots}`);
+    const errors = browser.errors;
+    check('page:no-errors', errors.length === 0, errors.slice(0, 3).join(' | '));
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  console.log(`playground test took ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed;
+}
+
+main()
+  .then((failed) => process.exit(failed > 0 ? 1 : 0))
+  .catch((e) => {
+    console.error(e);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  });
