@@ -2,7 +2,7 @@
 // against the same model written as a functional loss and run through step().
 import { tf, expectClose } from '@basin/testing';
 import { ModelTrainer, sgd, step, treeDispose } from '@basin/core';
-import type { LayersModelLike, Tree } from '@basin/core';
+import type { LayersModelLike, StepResult, Tree } from '@basin/core';
 import { mSam } from './m-sam';
 
 describe('mSam with a tf.LayersModel', () => {
@@ -25,7 +25,7 @@ describe('mSam with a tf.LayersModel', () => {
     let state = opt.init(params);
     for (let t = 0; t < 3; t++) {
       trainer.trainOnBatch(x, y);
-      const r = step(opt, loss, params, state, { x, y });
+      const r: StepResult<unknown> = step(opt, loss, params, state, { x, y });
       treeDispose([params, state, r.loss]);
       params = r.params;
       state = r.state;
