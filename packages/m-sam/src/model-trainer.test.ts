@@ -25,7 +25,7 @@ describe('mSam with a tf.LayersModel', () => {
     let state = opt.init(params);
     for (let t = 0; t < 3; t++) {
       trainer.trainOnBatch(x, y);
-      const r: StepResult<unknown> = step(opt, loss, params, state, { x, y });
+      const r: StepResult<typeof state> = step(opt, loss, params, state, { x, y });
       treeDispose([params, state, r.loss]);
       params = r.params;
       state = r.state;
