@@ -245,3 +245,52 @@ export function expectTreesClose(actual: Record<string, number[]>[], expected: R
     }
   });
 }
+
+/**
+ * A least-squares problem, `0.5 * mean_rows(sum_cols((X w + b - Y)^2))` with X `rows x 3` and
+ * Y `rows x 2`, with the same loss in float64 on a flat vector `[w (row-major), b]` for finite
+ * differences, and (when `exact`) targets made from known `wStar`, `bStar` so the optimum is known.
+ */
+export function leastSquares(rows = 16, { exact = false, seed = 1 } = {}) {
+  const X = seeded(seed, rows * 3);
+  const wStar = seeded(seed + 1, 6);
+  const bStar = seeded(seed + 2, 2);
+  const noise = seeded(seed + 3, rows * 2, 0.1);
+  const Y = Array.from({ length: rows * 2 }, (_, idx) => {
+    const [i, j] = [Math.floor(idx / 2), idx % 2];
+    let z = bStar[j] + (exact ? 0 : noise[idx]);
+    for (let k = 0; k < 3; k++) z += X[i * 3 + k] * wStar[k * 2 + j];
+    return z;
+  });
+  type Batch = { x: tf.Tensor2D; y: tf.Tensor2D };
+  const lossFn = (p: Tree, batch: Batch): tf.Scalar =>
+    tf.tidy(() => {
+      const { w, b } = p as { w: tf.Tensor2D; b: tf.Tensor1D };
+      const r = tf.sub(tf.add(tf.matMul(batch.x, w), b), batch.y);
+      return tf.mul(0.5, tf.mean(tf.sum(tf.square(r), 1))) as tf.Scalar;
+    });
+  const loss64 = (v: number[], from = 0, to = rows): number => {
+    let total = 0;
+    for (let i = from; i < to; i++) {
+      for (let j = 0; j < 2; j++) {
+        let z = v[6 + j] - Y[i * 2 + j];
+        for (let k = 0; k < 3; k++) z += X[i * 3 + k] * v[k * 2 + j];
+        total += z * z;
+      }
+    }
+    return (0.5 * total) / (to - from);
+  };
+  return {
+    X,
+    Y,
+    wStar,
+    bStar,
+    lossFn,
+    loss64,
+    batch: (): Batch => ({ x: tf.tensor2d(X, [rows, 3]), y: tf.tensor2d(Y, [rows, 2]) }),
+    params: (s = 50): { w: tf.Tensor2D; b: tf.Tensor1D } => ({ w: tf.tensor2d(seeded(s, 6), [3, 2]), b: tf.tensor1d(seeded(s + 1, 2)) }),
+  };
+}
+
+/** `[w..., b...]` of a least-squares params tree, as a plain array. */
+export const flatParams = (p: Tree): number[] => treeLeaves(p).flatMap((e) => vals(e.leaf));

@@ -12,7 +12,7 @@ import { readScalar } from './trainer';
 /** What Basin needs of a weight of a `tf.LayersModel` (tfjs-layers' `LayerVariable`). */
 export interface LayerVariableLike {
   readonly name: string;
-  read(): tf.Variable;
+  read(): tf.Tensor;
   write(value: tf.Tensor): unknown;
 }
 
@@ -87,9 +87,25 @@ export class ModelTrainer {
   /** Loss and gradients of the model at its current weights (updates moving statistics). */
   private gradsAtCurrent(x: tf.Tensor, y: tf.Tensor): { loss: tf.Scalar; grads: Record<string, tf.Tensor> } {
     const vars = this.model.trainableWeights.map((w) => w.read());
-    const { value, grads } = tf.variableGrads(() => this.forwardLoss(x, y), vars);
-    const byName = Object.fromEntries(this.model.trainableWeights.map((w) => [w.name, grads[w.read().name]]));
-    return { loss: value, grads: byName };
+    // An error thrown inside the tape would leak the tensors it saved: record it, return a
+    // placeholder and throw once the tape is cleaned up (as valueAndGrad does).
+    let failure: unknown;
+    const f = (): tf.Scalar => {
+      try {
+        return this.forwardLoss(x, y);
+      } catch (e) {
+        failure = e;
+        return tf.scalar(0);
+      }
+    };
+    const { value, grads } = tf.engine().gradients(f, vars, undefined, true);
+    if (failure !== undefined) {
+      tf.dispose([value, ...grads.filter((g) => g != null)]);
+      throw failure;
+    }
+    // A weight the loss does not reach gets a zero gradient.
+    const byName = Object.fromEntries(this.model.trainableWeights.map((w, i) => [w.name, grads[i] ?? tf.zerosLike(vars[i])]));
+    return { loss: value as tf.Scalar, grads: byName };
   }
 
   /** `extras.gradFn`: gradients at other weights, leaving weights and statistics as they were. */
@@ -131,7 +147,16 @@ export class ModelTrainer {
       throw new BasinError(`trainOnBatch: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
     }
     const statsBefore = this.model.nonTrainableWeights.map((w) => tf.clone(w.read()));
-    const { loss, grads } = this.gradsAtCurrent(x, y);
+    let loss: tf.Scalar;
+    let grads: Record<string, tf.Tensor>;
+    try {
+      ({ loss, grads } = this.gradsAtCurrent(x, y));
+    } catch (e) {
+      // The forward pass may have moved the statistics before the loss failed.
+      this.model.nonTrainableWeights.forEach((w, i) => w.write(statsBefore[i]));
+      tf.dispose(statsBefore);
+      throw e;
+    }
     const params = this.params();
     let updates: Tree | undefined;
     let nextState: unknown;
