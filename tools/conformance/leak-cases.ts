@@ -61,8 +61,11 @@ export interface LeakCase {
   float32?: boolean;
   /** A transform to step with; undefined when the export is missing. */
   transform?: () => Transform<unknown> | undefined;
-  /** Or one call of a function that must dispose what it makes; undefined when missing. */
-  call?: (problem: LeakProblem) => (() => void) | undefined;
+  /**
+   * Or one call of a function that must dispose what it makes; undefined when missing. A
+   * `dispose` property on it releases what its setup made (checked after disposal).
+   */
+  call?: (problem: LeakProblem) => ((() => void) & { dispose?: () => void }) | undefined;
 }
 
 const sgd = () => core.sgd({ learningRate: 0.05 });
@@ -135,6 +138,48 @@ export const LEAK_CASES: LeakCase[] = [
         root.dispose();
         gram.dispose();
       };
+    },
+  },
+  {
+    pkg: 'hessian',
+    name: 'hvp',
+    float32: true,
+    call: (p) => {
+      const hvp = exported('hessian', 'hvp');
+      return hvp && (() => core.treeDispose(hvp(p.loss, p.params, p.params, p.batch)));
+    },
+  },
+  {
+    pkg: 'hessian',
+    name: 'finiteDifferenceHvp',
+    float32: true,
+    call: (p) => {
+      const objective = exported('hessian', 'functionObjective');
+      const fd = exported('hessian', 'finiteDifferenceHvp');
+      return objective && fd && (() => core.treeDispose(fd(objective(p.loss, p.params, { batch: p.batch }), p.params)));
+    },
+  },
+
+  {
+    pkg: 'curve-finding',
+    name: 'bezier curve step (adam)',
+    call: (p) => {
+      const CurveClass = exported('curve-finding', 'Curve') as unknown as (new (...args: unknown[]) => { init(): Tree; dispose(): void }) | undefined;
+      const curveLoss = exported('curve-finding', 'curveLoss');
+      if (!CurveClass || !curveLoss) return undefined;
+      const end = tf.tidy(() => ({ w: tf.add(p.params.w, 1), b: tf.add(p.params.b, 1) }));
+      const curve = new CurveClass(p.params, end, { kind: 'bezier', bends: 1 });
+      const opt = adam();
+      let params = curve.init();
+      let state = opt.init(params);
+      const loss = curveLoss(curve, p.loss, { t: 0.3 });
+      const run = () => {
+        const next = core.step(opt, loss, params, state, p.batch);
+        core.treeDispose([params, state, next.loss]);
+        params = next.params;
+        state = next.state;
+      };
+      return Object.assign(run, { dispose: () => core.treeDispose([params, state, end, curve.dispose()]) });
     },
   },
 ];

@@ -58,7 +58,9 @@ function leakOfCall(c: LeakCase, warmup: number, steps: number): number | undefi
     for (let i = 0; i < warmup; i++) call();
     const before = tf.memory().numTensors;
     for (let i = 0; i < steps; i++) call();
-    return tf.memory().numTensors - before;
+    const leaked = tf.memory().numTensors - before;
+    call.dispose?.();
+    return leaked;
   } finally {
     treeDispose([problem.params, problem.batch]);
   }

@@ -39,7 +39,7 @@ export const SURFACES: Surface[] = [
     title: 'Sharp and flat minimum',
     note: 'A narrow, slightly deeper well at x = -1.2 and a wide one at x = +1.2 on a gentle bowl. Sharpness-aware methods tend to leave the narrow well.',
     view: [-2.6, 2.6, -1.8, 1.8],
-    start: [-0.55, 1.1],
+    start: [-1.0, 0.45],
     lrScale: 1,
     formula: (o, x, y) =>
       o.sub(
