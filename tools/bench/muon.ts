@@ -135,7 +135,7 @@ function benchSteps(sizes: number[], rows: number, runs: number): void {
       dispose: () => treeDispose(s),
     };
   };
-  const makeMuon = () => muon({ learningRate: 0.02, adam: { learningRate: 1e-3 } });
+  const makeMuon = () => muon({ learningRate: 0.02, adamLearningRate: 1e-3 });
   const makeAdamw = () => adamw({ learningRate: 1e-3, weightDecay: 0 });
   const cases = [
     ['full step', full(makeAdamw()), full(makeMuon())],

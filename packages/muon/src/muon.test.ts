@@ -32,7 +32,7 @@ const gradsLike = (p: Params, seed: number): Params =>
 describe('muon', () => {
   it('equals scaleByMuon + learning rate on matrices and AdamW on the rest (two spellings)', () => {
     const params = makeParams();
-    const opt = muon({ learningRate: 0.02, adam: { learningRate: 3e-3 }, exclude: ['embedding'] });
+    const opt = muon({ learningRate: 0.02, adamLearningRate: 3e-3, exclude: ['embedding'] });
     const muonOnly = chain(scaleByMuon(), scaleByLearningRate(0.02));
     const adamOnly = adamw({ learningRate: 3e-3, weightDecay: 0, nesterov: true });
     const muonKeys = ['dense.kernel', 'conv.kernel', 'head.kernel'];
@@ -58,7 +58,7 @@ describe('muon', () => {
   it('applies decoupled weight decay on both branches (zero gradients: update = -lr * wd * w)', () => {
     // NS(0) = 0 and Adam's 0 / (0 + eps) = 0, so only the decay term is left.
     const params = { w: tf.tensor2d([[1, -2], [3, 4]]), b: tf.tensor1d([0.5, -1]) };
-    const opt = muon({ learningRate: 0.1, weightDecay: 0.5, adam: { learningRate: 0.01, weightDecay: 2 } });
+    const opt = muon({ learningRate: 0.1, weightDecay: 0.5, adamLearningRate: 0.01, adamWeightDecay: 2 });
     const state = opt.init(params);
     const zeros = { w: tf.zeros([2, 2]), b: tf.zeros([2]) };
     const [u, s] = opt.update(zeros, state, params);
@@ -70,7 +70,7 @@ describe('muon', () => {
 
   it('gives the AdamW branch its own learning rate (first Adam step is -lr * sign(g))', () => {
     const params = { w: tf.zeros([2, 3]), b: tf.zeros([3]) };
-    const opt = muon({ learningRate: 0.05, adam: { learningRate: 1e-3, nesterov: false } });
+    const opt = muon({ learningRate: 0.05, adamLearningRate: 1e-3, adamNesterov: false });
     const state = opt.init(params);
     const g = { w: tf.ones([2, 3]), b: tf.tensor1d([2, -3, 0.5]) };
     const [u, s] = opt.update(g, state, params);
@@ -85,7 +85,7 @@ describe('muon', () => {
   it('accepts user labels that override the shape rule, and names a vector labelled muon', () => {
     const params = { w: tf.zeros([3, 2]), b: tf.zeros([2]) };
     const g = { w: tf.ones([3, 2]), b: tf.ones([2]) };
-    const allAdam = muon({ learningRate: 0.1, labels: { w: 'adam', b: 'adam' }, adam: { nesterov: false } });
+    const allAdam = muon({ learningRate: 0.1, labels: { w: 'adam', b: 'adam' }, adamNesterov: false });
     const st = allAdam.init(params);
     const [u, s] = allAdam.update(g, st, params);
     expectClose((u as Params).w.dataSync(), new Array(6).fill(-0.1), 1e-5);
@@ -101,7 +101,9 @@ describe('muon', () => {
     expect(() => muon({} as never)).toThrow(/muon: learningRate/);
     expect(() => muon({ learningRate: NaN })).toThrow(/learningRate/);
     expect(() => muon({ learningRate: 0.1, weightDecay: -1 })).toThrow(/weightDecay/);
-    expect(() => muon({ learningRate: 0.1, adam: { learningRate: 'fast' as never } })).toThrow(/adam.learningRate/);
+    expect(() => muon({ learningRate: 0.1, adamLearningRate: 'fast' as never })).toThrow(/adamLearningRate/);
+    expect(() => muon({ learningRate: 0.1, adamWeightDecay: -1 })).toThrow(/adamWeightDecay/);
+    expect(() => muon({ learningRate: 0.1, adamLr: 1e-3 } as never)).toThrow(/unknown option 'adamLr'/);
     expect(() => muon({ learningRate: 0.1, exclude: [3] as never })).toThrow(/exclude/);
     expect(() => muon({ learningRate: 0.1, beta: 2 })).toThrow(/beta/);
   });
@@ -113,7 +115,7 @@ describe('muon', () => {
     const loss = (p: Tree, batch: { X: tf.Tensor; Y: tf.Tensor }): tf.Scalar =>
       tf.tidy(() => tf.mean(tf.square(tf.sub(tf.add(tf.matMul(batch.X as tf.Tensor2D, (p as Params).w as tf.Tensor2D), (p as Params).b), batch.Y))));
     const params = { w: tf.zeros([8, 4]), b: tf.zeros([4]) };
-    const trainer = new Trainer({ transform: muon({ learningRate: 0.1, adam: { learningRate: 0.05 } }), loss, params });
+    const trainer = new Trainer({ transform: muon({ learningRate: 0.1, adamLearningRate: 0.05 }), loss, params });
     const batch = { X, Y };
     const first = trainer.step(batch);
     let last = first;
@@ -136,7 +138,7 @@ describe('muon', () => {
     const xs = tf.randomNormal([16, 6, 6, 1], 0, 1, 'float32', 3);
     const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 2), 'int32'), 2);
     // tfjs-layers' LayerVariable.read() is typed as Tensor where core's LayersModelLike says Variable.
-    const trainer = new ModelTrainer(model as unknown as LayersModelLike, { transform: muon({ learningRate: 0.02, adam: { learningRate: 3e-3 } }), loss: 'categoricalCrossentropy' });
+    const trainer = new ModelTrainer(model as unknown as LayersModelLike, { transform: muon({ learningRate: 0.02, adamLearningRate: 3e-3 }), loss: 'categoricalCrossentropy' });
     const losses = await trainer.fit(xs, ys, { epochs: 15, batchSize: 16, shuffle: false });
     expect(losses[losses.length - 1]).toBeLessThan(0.8 * losses[0]);
     treeDispose([xs, ys, trainer.state]);
@@ -144,7 +146,7 @@ describe('muon', () => {
   });
 
   it('leaks no tensors per training step', () => {
-    const opt = muon({ learningRate: 0.01, weightDecay: 0.1, adam: { weightDecay: 0.1 }, exclude: ['embedding'] });
+    const opt = muon({ learningRate: 0.01, weightDecay: 0.1, adamWeightDecay: 0.1, exclude: ['embedding'] });
     let p: Tree = makeParams();
     let s = opt.init(p);
     const loss = (q: Tree): tf.Scalar => tf.tidy(() => tf.addN(Object.values(q as Params).map((x) => tf.sum(tf.square(x)))) as tf.Scalar);
