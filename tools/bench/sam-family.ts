@@ -17,8 +17,8 @@ async function main(): Promise<void> {
   const sizes = [784, 128, 10];
   const rows = 128;
   const { params, batch, loss } = makeMlp(sizes, rows);
-  const runs = backend === 'cpu' ? 7 : 25;
-  const rounds = 3;
+  const runs = backend === 'cpu' ? 5 : 15;
+  const rounds = 5;
 
   const variants: { name: string; floor: number; target?: number; make: () => Transform<any> }[] = [
     { name: 'sgd (base)', floor: 1, make: () => sgd({ learningRate: 0.01, momentum: 0.9 }) },

@@ -133,6 +133,9 @@ describe('saSam / saSgd', () => {
     const before = tf.memory().numTensors;
     expect(() => opt.update(g, state, params)).toThrow(/saSam: extras\.gradFn is missing/);
     expect(() => opt.update(g, state, params, { gradFn: bad })).toThrow(/saSam: .*'w'.*expected shape \[4\], got \[2, 2\]/);
+    const other = { w: tf.zeros([3]) };
+    expect(() => opt.update(other, state, other, { gradFn: bad })).toThrow(/saSam: state\.prevParams does not match params at 'w'/);
+    other.w.dispose();
     expect(tf.memory().numTensors).toBe(before);
     treeDispose([params, state, g]);
   });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, requireParams, treeClone, treeDispose, treeFlatten, treeMap } from '@basin/core';
+import { assertSameStructure, BasinError, checkNumber, requireParams, treeClone, treeDispose, treeFlatten, treeMap } from '@basin/core';
 import type { GradFn, Transform, Tree } from '@basin/core';
 import { gradientsAt, perturbed, requireGradFn } from '@basin/sam';
 import { adaptiveStep, AdaptiveStepOptions, checkAdaptiveStepOptions, ResolvedAdaptiveStep } from './adaptive-step';
@@ -64,6 +64,11 @@ function smoothnessAdaptive(owner: string, options: SaSamOptions, ascent: boolea
     update: (updates, state, params, extras) => {
       const w = requireParams(owner, params, updates);
       const gradFn = requireGradFn(owner, extras);
+      try {
+        assertSameStructure(w, state.prevParams, ['params', 'state.prevParams']);
+      } catch (e) {
+        throw new BasinError(`${owner}: ${(e as Error).message} (was the state made for other params?)`);
+      }
       const { eta, theta } = state.count === 0 ? { eta: eta0, theta: state.theta } : nextStep(owner, updates, state, w, gradFn, stepOptions);
       const rho = ascent ? rhoScale * Math.sqrt(eta) : 0;
       const direction = ascent ? gradientAtAscent(owner, updates, w, rho, normEps, gradFn) : updates;
