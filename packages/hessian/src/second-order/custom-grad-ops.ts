@@ -3,8 +3,11 @@
 // constant in the logits when differentiated again. TF.js looks up a registered gradient under
 // a custom op's scope name before using the op's own backward, so registering one under these
 // names replaces it. The replacement keeps the stock first-order arithmetic and, when recorded for
-// higher order, finds the op's logits on the active tape (the tape node holding this very
-// `saved` array) and recomputes the softmax from them with differentiable ops.
+// higher order, finds the op's logits tensor on the active tape (the tape node holding this very
+// `saved` array) and computes the softmax through a small custom op whose input is that logits
+// tensor: its value comes from the saved log-probabilities (the logits' data may already be
+// disposed, e.g. inside a tf.layers call) and its gradient is the softmax Jacobian, so the outer
+// backward pass reaches the logits.
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '@basin/core';
 import { recordingHigherOrder } from './recording';
@@ -19,6 +22,24 @@ function tapeInputs(saved: tf.Tensor[], op: string): tf.NamedTensorMap {
   return node.inputs;
 }
 
+/** softmax(logits) computed from log-probabilities, differentiable with respect to `logits`. */
+function softmaxOf(logits: tf.Tensor, logProbs: tf.Tensor, axis: number): tf.Tensor {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const save = args[1] as tf.GradSaveFunc;
+    const p = tf.exp(logProbs);
+    save([p]);
+    return {
+      value: p,
+      gradFunc: (dp: tf.Tensor, saved: tf.Tensor[]) => {
+        const [q] = saved;
+        // J^T dp for J = diag(p) - p p^T.
+        return [tf.mul(q, tf.sub(dp, tf.sum(tf.mul(dp, q), axis, true)))];
+      },
+    };
+  });
+  return op(logits);
+}
+
 /** Scope name TF.js gives an op's tape node: the op name plus `__op`. */
 export const LOG_SOFTMAX_OP = 'logSoftmax__op';
 export const SOFTMAX_CROSS_ENTROPY_OP = 'softmaxCrossEntropy__op';
@@ -31,7 +52,7 @@ export const logSoftmaxOpGrad: tf.GradConfig = {
     const logits = recordingHigherOrder() ? tapeInputs(saved, 'tf.logSoftmax')[0] : undefined;
     return {
       0: () => {
-        const softmax = logits ? tf.softmax(logits, axis) : tf.exp(value);
+        const softmax = logits ? softmaxOf(logits, value, axis) : tf.exp(value);
         return tf.sub(dy as tf.Tensor, tf.mul(tf.sum(dy as tf.Tensor, axis, true), softmax));
       },
     };
@@ -45,7 +66,7 @@ export const softmaxCrossEntropyOpGrad: tf.GradConfig = {
     const logits = recordingHigherOrder() ? tapeInputs(saved, 'tf.losses.softmaxCrossEntropy')[1] : undefined;
     const dyT = dy as tf.Tensor;
     const dyShape = [...dyT.shape, 1];
-    const probs = (): tf.Tensor => (logits ? tf.softmax(logits, logits.rank - 1) : tf.exp(logResult));
+    const probs = (): tf.Tensor => (logits ? softmaxOf(logits, logResult, logResult.rank - 1) : tf.exp(logResult));
     return {
       0: () => tf.mul(tf.reshape(dyT, dyShape), tf.sub(tf.cast(labels, 'float32'), probs())),
       1: () => tf.mul(tf.reshape(dyT, dyShape), tf.sub(probs(), tf.cast(labels, 'float32'))),
