@@ -36,4 +36,12 @@ describe('labelsForLeaves / selectLeaves', () => {
     );
     treeDispose(params);
   });
+
+  it('refuses a tree where two leaves spell the same path', () => {
+    const params = { a: { b: tf.ones([2]) }, 'a.b': tf.ones([2]) };
+    expect(() => labelsForLeaves('partition', 'labels', { a: { b: 'x' }, 'a.b': 'y' }, params, isString)).toThrow(
+      /partition: two leaves have the path 'a\.b'/,
+    );
+    treeDispose(params);
+  });
 });

@@ -16,6 +16,14 @@ export function labelsForLeaves<L extends string | boolean>(
   isLabel: (x: unknown) => boolean,
 ): { leaves: TreeLeaf[]; labels: L[] } {
   const leaves = treeLeaves(tree);
+  // Branches see flat records keyed by path, so two leaves with one path would share an entry.
+  const paths = new Set<string>();
+  for (const { path } of leaves) {
+    if (paths.has(path)) {
+      throw new BasinError(`${owner}: two leaves have the path ${describePath(path)} (a record key containing '.' or '[' spells a nested path); rename one`);
+    }
+    paths.add(path);
+  }
   const labelTree = typeof spec === 'function' ? (spec as (p: Tree) => TreeOf<L>)(tree) : spec;
   let labelled: TreeLeaf<L>[];
   try {

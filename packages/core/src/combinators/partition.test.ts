@@ -87,6 +87,12 @@ describe('partition', () => {
     treeDispose(params);
   });
 
+  it('refuses params where two leaves spell the same path (they would share one update)', () => {
+    const params = { a: { b: tf.ones([2]) }, 'a.b': tf.ones([2]) };
+    expectBasinError(() => partition({ x: scale(2), y: scale(-5) }, { a: { b: 'x' }, 'a.b': 'y' }).init(params), /partition: two leaves have the path 'a\.b'/);
+    treeDispose(params);
+  });
+
   it('if a branch throws, disposes the other branches\' outputs and states; state intact', () => {
     const params = makeTree(1);
     const t = partition({ adam: scaleByAdam(), bad: scaleBySchedule(() => NaN) }, { dense: { kernel: 'adam', bias: 'bad' }, gain: 'adam' });
