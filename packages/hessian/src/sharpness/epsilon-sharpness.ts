@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, Tree, treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
+import { BasinError, checkNumber, mulberry32, Tree, treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
 import type { Objective } from '../objective';
 import type { ProgressCallback } from '../progress';
 import { take } from '../linalg/vectors';
@@ -12,6 +12,12 @@ export interface EpsilonSharpnessOptions {
   iterations?: number;
   /** Step per iteration as a fraction of the box half-width. Default 0.25. */
   stepSize?: number;
+  /**
+   * Start of the ascent: `random` (default; uniform in the box, so it also moves at an exact
+   * critical point where the gradient is zero) or `center` (y = 0).
+   */
+  start?: 'random' | 'center';
+  seed?: number;
   onProgress?: ProgressCallback;
 }
 
@@ -37,9 +43,17 @@ export function epsilonSharpness(objective: Objective, options: EpsilonSharpness
   const epsilon = checkNumber(owner, 'epsilon', options.epsilon ?? 1e-3, { min: 0, minExclusive: true });
   const iterations = checkNumber(owner, 'iterations', options.iterations ?? 10, { min: 1, integer: true });
   const stepSize = checkNumber(owner, 'stepSize', options.stepSize ?? 0.25, { min: 0, minExclusive: true, max: 2 });
+  const start = options.start ?? 'random';
+  if (start !== 'random' && start !== 'center') throw new BasinError(`${owner}: start must be 'random' or 'center', got '${String(start)}'`);
+  const seed = checkNumber(owner, 'seed', options.seed ?? 0, { integer: true });
   const x = treeFlatten(objective.params);
   const bounds = tf.tidy(() => x.map((p) => tf.mul(tf.add(tf.abs(p), 1), epsilon)));
-  let y: tf.Tensor[] = x.map((p) => tf.zerosLike(p));
+  const uniform = mulberry32(seed);
+  let y: tf.Tensor[] = x.map((p, i) =>
+    start === 'center'
+      ? tf.zerosLike(p)
+      : tf.tidy(() => tf.mul(bounds[i], tf.tensor(Float32Array.from({ length: p.size }, () => 2 * uniform() - 1), p.shape, 'float32'))),
+  );
   const base = take(objective.loss());
   let maxLoss = base;
   try {

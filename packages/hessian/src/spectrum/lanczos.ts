@@ -22,6 +22,8 @@ export interface LanczosRun {
  */
 export function lanczos(op: LinearOperator, start: tf.Tensor1D, maxSteps: number, shouldStop?: (run: LanczosRun) => boolean): LanczosRun {
   const run: LanczosRun = { alpha: [], beta: [], basis: [tf.clone(start)], lastBeta: 0, matvecs: 0, invariant: false };
+  // Largest ||A q|| seen: the scale against which a residual counts as zero in float32.
+  let scale = 0;
   for (let j = 0; j < maxSteps; j++) {
     const q = run.basis[j];
     const w = op.matvec(q);
@@ -34,7 +36,8 @@ export function lanczos(op: LinearOperator, start: tf.Tensor1D, maxSteps: number
     w.dispose();
     const b = norm(r);
     run.lastBeta = b;
-    run.invariant = b <= 1e-6 * Math.max(wNorm, Math.abs(a), 1e-30);
+    scale = Math.max(scale, wNorm, Math.abs(a));
+    run.invariant = b <= 1e-5 * Math.max(scale, 1e-30);
     const stop = run.invariant || j === maxSteps - 1 || j + 1 >= op.size || (shouldStop?.(run) ?? false);
     if (stop) {
       r.dispose();
