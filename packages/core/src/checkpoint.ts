@@ -72,6 +72,21 @@ export interface TrainingCheckpoint {
   steps: number;
   params: EncodedTree;
   state: EncodedTree;
+  /** Non-trainable model weights (BatchNorm moving statistics), saved by `ModelTrainer`. */
+  buffers?: EncodedTree;
+}
+
+/**
+ * Renames record keys throughout an encoded tree (tensor payloads untouched). `ModelTrainer`
+ * uses it to restore a checkpoint into a model whose weights got other process-unique names.
+ */
+export function renameEncodedKeys(encoded: EncodedTree, names: ReadonlyMap<string, string>): EncodedTree {
+  if (encoded === null || typeof encoded !== 'object') return encoded;
+  if (Array.isArray(encoded)) return encoded.map((v) => renameEncodedKeys(v, names));
+  if ('$tensor' in encoded || '$number' in encoded) return encoded;
+  return Object.fromEntries(
+    Object.entries(encoded as Record<string, EncodedTree>).map(([k, v]) => [names.get(k) ?? k, renameEncodedKeys(v, names)]),
+  );
 }
 
 export function saveCheckpoint({ params, state, steps = 0 }: { params: Tree; state: unknown; steps?: number }): TrainingCheckpoint {

@@ -12,7 +12,7 @@ export { masked } from './combinators/masked';
 export type { MaskedState } from './combinators/masked';
 export type { LabelSpec } from './combinators/leaf-labels';
 export { injectHyperparams, setHyperparam } from './combinators/inject-hyperparams';
-export type { Injectable, InjectedState } from './combinators/inject-hyperparams';
+export type { Injectable, InjectedState, InjectOptions } from './combinators/inject-hyperparams';
 
 export { identity } from './transforms/identity';
 export type { EmptyState } from './transforms/identity';
@@ -58,6 +58,6 @@ export type { ModelTrainerOptions, FitOptions, LayersModelLike, LayerVariableLik
 export { outputLosses, resolveOutputLoss } from './training/losses';
 export type { OutputLoss, OutputLossName } from './training/losses';
 
-export { encodeTree, decodeTree, saveCheckpoint, restoreCheckpoint } from './checkpoint';
+export { encodeTree, decodeTree, saveCheckpoint, restoreCheckpoint, renameEncodedKeys } from './checkpoint';
 export type { EncodedTree, TrainingCheckpoint } from './checkpoint';
 export { saveCheckpointTo, loadCheckpointFrom } from './checkpoint-io';

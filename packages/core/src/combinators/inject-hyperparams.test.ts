@@ -24,6 +24,15 @@ describe('injectHyperparams', () => {
     treeDispose(params);
   });
 
+  it('passes staticArgs through: a mask function is not mistaken for a schedule', () => {
+    const params = makeTree(1);
+    const mask = (p: unknown) => ({ dense: { kernel: true, bias: false }, gain: p !== undefined && false });
+    const options = { learningRate: (k: number) => 0.01 / (k + 1), weightDecay: 0.1, mask };
+    const injected = injectHyperparams(adamw, options, { staticArgs: ['mask'] });
+    expect(runTransform(injected, params, grads, 3)).toEqual(runTransform(adamw(options), params, grads, 3));
+    treeDispose(params);
+  });
+
   it('a schedule in an injected value equals the same schedule given to the plain optimizer', () => {
     const params = makeTree(1);
     const schedule = cosineDecay({ init: 0.1, decaySteps: 4, alpha: 0.1 });
@@ -90,7 +99,9 @@ describe('injectHyperparams', () => {
     const params = makeTree(1);
     const t = injectHyperparams<AdamOptions>(adam, { learningRate: 0.1 });
     const state = t.init(params);
-    setHyperparam(state, 'learningRate', Infinity);
+    expectBasinError(() => setHyperparam(state, 'learningRate', Infinity), /setHyperparam: learningRate must be a finite number, got Infinity/);
+    expect(state.hyperparams.learningRate).toBe(0.1);
+    state.hyperparams.learningRate = Infinity; // written around setHyperparam: caught at the next update
     const g = grads(0);
     const snap = snapshot([state, params, g]);
     expectBasinError(() => t.update(g, state, params), /learningRate must be a finite number, got Infinity/);

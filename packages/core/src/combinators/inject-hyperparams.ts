@@ -13,6 +13,14 @@ export interface InjectedState {
   inner: unknown;
 }
 
+export interface InjectOptions<O> {
+  /**
+   * Options passed through as they are, never treated as schedules even when they are
+   * functions (a weight-decay `mask` function, say): optax's `static_args`.
+   */
+  staticArgs?: (keyof O)[];
+}
+
 /**
  * Makes an optimizer's hyperparameters part of its state (optax's `inject_hyperparams`), so
  * they can be read and changed between steps and saved with checkpoints. Numeric options may
@@ -20,13 +28,17 @@ export interface InjectedState {
  *
  *     const opt = injectHyperparams(adam, { learningRate: 1e-3 });
  *     setHyperparam(state, 'learningRate', 5e-4);
+ *     injectHyperparams(adamw, { learningRate: 1e-3, mask: (p) => ... }, { staticArgs: ['mask'] });
  */
 export function injectHyperparams<O extends object>(
   factory: (options: O) => Transform<any>,
   options: Injectable<O>,
+  { staticArgs = [] }: InjectOptions<O> = {},
 ): Transform<InjectedState> {
   const scheduled = new Map<string, Schedule>();
-  for (const [key, value] of Object.entries(options)) if (typeof value === 'function') scheduled.set(key, value as Schedule);
+  for (const [key, value] of Object.entries(options)) {
+    if (typeof value === 'function' && !staticArgs.includes(key as keyof O)) scheduled.set(key, value as Schedule);
+  }
   const valuesAt = (count: number, current: Record<string, unknown>): Record<string, unknown> => {
     const values = { ...current };
     for (const [key, schedule] of scheduled) values[key] = schedule(count);
@@ -52,6 +64,10 @@ export function injectHyperparams<O extends object>(
 export function setHyperparam(state: InjectedState, name: string, value: unknown): void {
   if (!(name in state.hyperparams)) {
     throw new BasinError(`setHyperparam: no hyperparameter '${name}' (injected: ${Object.keys(state.hyperparams).join(', ')})`);
+  }
+  const current = state.hyperparams[name];
+  if (typeof current === 'number' && (typeof value !== 'number' || !Number.isFinite(value))) {
+    throw new BasinError(`setHyperparam: ${name} must be a finite number, got ${String(value)}`);
   }
   state.hyperparams[name] = value;
 }

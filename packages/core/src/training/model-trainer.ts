@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
 import type { Extras, GradFn, Transform } from '../transform';
-import { Tree, treeDispose, treeLeaves } from '../tree';
+import { assertSameStructure, Tree, treeDispose, treeLeaves } from '../tree';
 import { applyUpdates } from '../transforms/apply-updates';
-import { restoreCheckpoint, saveCheckpoint, TrainingCheckpoint } from '../checkpoint';
+import { decodeTree, encodeTree, EncodedTree, renameEncodedKeys, restoreCheckpoint, saveCheckpoint, TrainingCheckpoint } from '../checkpoint';
 import { microbatchRange } from './microbatch';
 import { assertAllFinite, StepOptions } from './step';
 import { OutputLoss, OutputLossName, resolveOutputLoss } from './losses';
@@ -216,16 +216,50 @@ export class ModelTrainer {
     return history;
   }
 
-  /** Weights and optimizer state as JSON-friendly data. */
+  /**
+   * Weights, optimizer state and the model's non-trainable weights (BatchNorm moving
+   * statistics, so a restored model also predicts the same in inference mode) as JSON data.
+   */
   save(): TrainingCheckpoint {
-    return saveCheckpoint({ params: this.params(), state: this.state, steps: this.steps });
+    const checkpoint = saveCheckpoint({ params: this.params(), state: this.state, steps: this.steps });
+    const buffers = Object.fromEntries(this.model.nonTrainableWeights.map((w) => [w.name, w.read()]));
+    return { ...checkpoint, buffers: encodeTree(buffers, 'buffers') };
   }
 
-  /** Writes a checkpoint's weights into the model and takes its optimizer state. */
+  /**
+   * Writes a checkpoint's weights (and saved moving statistics) into the model and takes its
+   * optimizer state. TF.js gives weights process-unique names (`dense_Dense3/kernel`), so a
+   * checkpoint from another model of the same architecture is matched by weight order, and
+   * shapes are checked.
+   */
   restore(checkpoint: TrainingCheckpoint): void {
-    const { params, state, steps } = restoreCheckpoint(checkpoint, this.params());
+    const byPosition = (saved: EncodedTree | undefined, current: string[]): Map<string, string> => {
+      const names = saved && typeof saved === 'object' && !Array.isArray(saved) ? Object.keys(saved) : [];
+      const same = names.length === current.length && names.every((n, i) => n === current[i]);
+      return same || names.length !== current.length ? new Map() : new Map(names.map((n, i) => [n, current[i]]));
+    };
+    const weightNames = byPosition(checkpoint?.params, this.model.trainableWeights.map((w) => w.name));
+    const statNames = byPosition(checkpoint?.buffers, this.model.nonTrainableWeights.map((w) => w.name));
+    const renamed: TrainingCheckpoint = weightNames.size === 0 ? checkpoint : {
+      ...checkpoint,
+      params: renameEncodedKeys(checkpoint.params, weightNames),
+      state: renameEncodedKeys(checkpoint.state, weightNames),
+    };
+    const { params, state, steps } = restoreCheckpoint(renamed, this.params());
+    let buffers: Record<string, tf.Tensor> | undefined;
+    if (checkpoint.buffers !== undefined) {
+      buffers = decodeTree(renameEncodedKeys(checkpoint.buffers, statNames), 'buffers') as Record<string, tf.Tensor>;
+      const like = Object.fromEntries(this.model.nonTrainableWeights.map((w) => [w.name, w.read()]));
+      try {
+        assertSameStructure(like, buffers, ['model non-trainable weights', 'checkpoint buffers']);
+      } catch (e) {
+        treeDispose([params, state, buffers]);
+        throw new BasinError(`restore: ${(e as Error).message}`);
+      }
+    }
     this.model.trainableWeights.forEach((w) => w.write((params as Record<string, tf.Tensor>)[w.name]));
-    treeDispose(params);
+    this.model.nonTrainableWeights.forEach((w) => buffers && w.write(buffers[w.name]));
+    treeDispose([params, buffers]);
     treeDispose(this.state);
     this.state = state;
     this.steps = steps;
