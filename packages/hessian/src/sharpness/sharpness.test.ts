@@ -1,0 +1,88 @@
+import { expectNoLeak, tf } from '@basin/testing';
+import { quadratic } from '../testing/quadratic';
+import { directionalSharpness } from './directional-sharpness';
+import { epsilonSharpness } from './epsilon-sharpness';
+
+describe('epsilonSharpness (Keskar et al.)', () => {
+  it('finds the box corner of a convex quadratic at its minimum and reports 100 (max - f) / (1 + f)', () => {
+    // f(w) = 0.5 w^T A w at w = 0 (A positive definite): the box is |y_i| <= eps.
+    const d = [4, 2, 1, 0.5, 3, 1.5];
+    const q = quadratic(d, { seed: 1, n1: 2, point: [0, 0, 0, 0, 0, 0] });
+    const eps = 1e-2;
+    const res = epsilonSharpness(q.objective, { epsilon: eps, iterations: 20 });
+    const lmax = Math.max(...d);
+    expect(res.loss).toBeCloseTo(0, 6);
+    expect(res.maxLoss).toBeGreaterThanOrEqual(0.5 * eps * eps * lmax * 0.99);
+    expect(res.maxLoss).toBeLessThanOrEqual(0.5 * eps * eps * d.length * lmax);
+    // The max over the box of a convex function is at a vertex: brute force over all 64 vertices.
+    let best = 0;
+    for (let mask = 0; mask < 64; mask++) {
+      const y = d.map((_, i) => (mask & (1 << i) ? eps : -eps));
+      best = Math.max(best, 0.5 * q.A.reduce((a, row, i) => a + y[i] * row.reduce((s, x, j) => s + x * y[j], 0), 0));
+    }
+    expect(res.maxLoss).toBeGreaterThan(0.98 * best);
+    expect(res.maxLoss).toBeLessThanOrEqual(best * (1 + 1e-4));
+    expect(res.sharpness).toBeCloseTo((100 * (res.maxLoss - res.loss)) / (1 + res.loss), 10);
+    q.dispose();
+  });
+
+  it('leaks no tensors and validates options', () => {
+    const q = quadratic([1, 2, 3, 4, 5, 6], { n1: 2 });
+    expectNoLeak(() => void epsilonSharpness(q.objective, { iterations: 2 }), 2);
+    expect(() => epsilonSharpness(q.objective, { epsilon: 0 })).toThrow(/epsilon must be a number > 0/);
+    expect(() => epsilonSharpness(q.objective, { start: 'corner' as never })).toThrow(/start must be 'random' or 'center'/);
+    q.dispose();
+  });
+});
+
+describe('directionalSharpness (Wen et al.)', () => {
+  const lambda = [6, 2, 1.5, 1, 0.8, 0.5, 0.3, 0.2, 0.1, 0.05];
+  const n = lambda.length;
+  const trace = lambda.reduce((a, b) => a + b, 0);
+
+  it('at a minimum of a quadratic: worst = rho^2 lambda_max / 2, average = rho^2 tr / 2n', () => {
+    const q = quadratic(lambda, { seed: 2, point: new Array(n).fill(0), linear: 0 });
+    const rho = 0.1;
+    const res = directionalSharpness(q.objective, { rho, samples: 400, iterations: 5, seed: 1 });
+    const avg = (rho * rho * trace) / (2 * n);
+    // Var of u^T A u for u uniform on the unit sphere: 2 (mean lambda^2 - mean^2) / (n + 2).
+    const mean = trace / n;
+    const varL = lambda.reduce((a, l) => a + (l - mean) ** 2, 0) / n;
+    const sd = ((rho * rho) / 2) * Math.sqrt((2 * varL) / (n + 2) / 400);
+    expect(Math.abs(res.average - avg)).toBeLessThan(4 * sd);
+    expect(res.averageStandardError).toBeGreaterThan(sd / 2);
+    q.dispose();
+  });
+
+  it('worst-direction ascent reaches rho^2 lambda_max / 2 and ascent-direction matches its formula', () => {
+    // f = 0.5 w^T A w + b^T w at a point with nonzero gradient g = A w + b; along u,
+    // f(w + rho u) - f(w) = rho g^T u + 0.5 rho^2 u^T A u.
+    const q = quadratic(lambda, { seed: 2, linear: 0 });
+    const w = [q.params as Record<string, tf.Tensor>].flatMap((p) => [...Array.from(p.u.dataSync()), ...Array.from(p.m.dataSync())]);
+    const g = q.A.map((row) => row.reduce((a, x, j) => a + x * w[j], 0));
+    const gn = Math.hypot(...g);
+    const rho = 1e-3;
+    const res = directionalSharpness(q.objective, { rho, samples: 4, iterations: 60 });
+    const u = g.map((x) => x / gn);
+    const uAu = q.A.reduce((a, row, i) => a + u[i] * row.reduce((s, x, j) => s + x * u[j], 0), 0);
+    expect(res.ascent).toBeCloseTo(rho * gn + 0.5 * rho * rho * uAu, 6);
+    // With a gradient present, the worst direction is the ascent direction to first order.
+    expect(res.worst).toBeGreaterThanOrEqual(res.ascent - 1e-7);
+    q.dispose();
+
+    // Worst direction at a minimum with a tiny gradient: ascent on the sphere converges to the top eigenvector.
+    const flat = quadratic(lambda, { seed: 2, point: new Array(n).fill(1e-4) });
+    const rho2 = 0.5;
+    const worst = directionalSharpness(flat.objective, { rho: rho2, samples: 2, iterations: 60 });
+    expect(Math.abs(worst.worst - (rho2 * rho2 * lambda[0]) / 2) / ((rho2 * rho2 * lambda[0]) / 2)).toBeLessThan(1e-2);
+    expect(worst.worst).toBeGreaterThan(worst.average);
+    flat.dispose();
+  });
+
+  it('leaks no tensors', () => {
+    const q = quadratic(lambda, { seed: 2 });
+    expectNoLeak(() => void directionalSharpness(q.objective, { samples: 2, iterations: 2 }), 2);
+    expect(() => directionalSharpness(q.objective, { rho: -1 })).toThrow(/rho must be a number > 0/);
+    q.dispose();
+  });
+});
