@@ -13,7 +13,6 @@ import * as hessianPkg from '@basin/hessian';
 import * as curvePkg from '@basin/curve-finding';
 import type { GradFn, Transform, Tree } from '@basin/core';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Fn = (...args: any[]) => any;
 type Namespace = Record<string, unknown>;
 

@@ -47,7 +47,9 @@ async function main(): Promise<void> {
   if (backend === 'webgl' || (backend === 'webgpu' && !nodeHasWebGpu())) {
     // Browser backends: the same cases, bundled and run in headless Chromium.
     const { runInChromium } = await import('../browser/conformance-lib');
-    const { failed } = await runInChromium({ fixturesFile: file, backend, parts: ['parity'], log: console.log });
+    console.log(`parity: ${fixtures.cases.length} cases from ${file} (tag ${fixtures.tag}, seed ${fixtures.seed}) on backend '${backend}' in headless Chromium`);
+    const { failed, passed, skipped } = await runInChromium({ fixturesFile: file, backend, parts: ['parity'], log: console.log, float16Check: false });
+    console.log(`parity: ${passed} ok, ${failed} FAIL, ${skipped} skip (backend '${backend}', Chromium)`);
     process.exit(failed > 0 ? 1 : 0);
   }
   const choice = await useBackendWithReport(backend);

@@ -8,7 +8,6 @@ import * as muonPkg from '@basin/muon';
 import * as shampooPkg from '@basin/shampoo';
 import type { Transform } from '@basin/core';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Factory = (...args: any[]) => Transform<any>;
 const fn = (ns: Record<string, unknown>, name: string): Factory | undefined => (typeof ns[name] === 'function' ? (ns[name] as Factory) : undefined);
 

@@ -1,4 +1,5 @@
 import { tf } from '@basin/testing';
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { BackendOptionError, BackendUnavailableError } from './errors';
 import { useBackend } from './use-backend';
 
@@ -96,7 +97,6 @@ describe('float16 backends', () => {
   // A stand-in for WebGL on a GPU without float32 render targets: the CPU kernels under the
   // 'webgl' name, reporting float16 precision.
   beforeAll(() => {
-    const { MathBackendCPU } = require('@tensorflow/tfjs-backend-cpu');
     tf.registerBackend('webgl', () => {
       const backend = new MathBackendCPU();
       backend.floatPrecision = () => 16;
