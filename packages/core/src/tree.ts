@@ -128,8 +128,9 @@ export function assertSameStructure(
         throw new BasinError(`${b} does not match ${a} at ${describePath(path)}: expected ${describeValue(x)}, got ${describeValue(y)}`);
       }
       const xKeys = Object.keys(x);
-      const missing = xKeys.filter((k) => !(k in y));
-      const extra = Object.keys(y).filter((k) => !(k in x));
+      const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+      const missing = xKeys.filter((k) => !has(y, k));
+      const extra = Object.keys(y).filter((k) => !has(x, k));
       if (missing.length > 0 || extra.length > 0) {
         const parts = [];
         if (missing.length > 0) parts.push(`missing {${missing.join(', ')}}`);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { Tree, treeMap } from '../tree';
 import { checkNumber } from '../validate';
+import { BasinError } from '../errors';
 import { assertUpdatesMatch } from './state-checks';
 
 export interface ScaleByRmsOptions {
@@ -45,6 +46,10 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<RmsState>
     },
     update: (updates, state) => {
       assertUpdatesMatch(owner, state.nu, updates, 'state.nu');
+      if (centered) {
+        if (!state.mu) throw new BasinError(`${owner}: centered RMSProp needs state.mu (was the state made by an uncentered scaleByRms?)`);
+        assertUpdatesMatch(owner, state.mu, updates, 'state.mu');
+      }
       const count = state.count + 1;
       const ema = (g: tf.Tensor, a: tf.Tensor, square: boolean) =>
         tf.tidy(() => tf.add(tf.mul(a, decay), tf.mul(square ? tf.square(g) : g, 1 - decay)));
