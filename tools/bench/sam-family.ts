@@ -1,5 +1,5 @@
 // Step time of the sharpness-aware wrappers divided by the base transform's step time, on the
-// same MLP, batch and backend, measured in one run (interleaved rounds, medians).
+// same MLP, batch and backend, measured in one run (interleaved steps, medians).
 //   npx tsx tools/bench/sam-family.ts [--backend cpu|wasm]
 // Floors are the gradient counts per step under core's step helper: SAM 2, SA-SGD 2, SA-SAM 3,
 // and m-SAM 3 (the helper's full-batch gradient, which m-SAM with k > 1 does not use, plus one
@@ -10,15 +10,14 @@ import { mSam } from '@basin/m-sam';
 import { saSam, saSgd } from '@basin/sa-sam';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, type BackendName } from '../shared/backend';
-import { backendArg, makeMlp, median, timeMedian } from './mlp';
+import { backendArg, makeMlp, median } from './mlp';
 
 async function main(): Promise<void> {
   const backend = await useBackend(backendArg() as BackendName);
   const sizes = [784, 128, 10];
   const rows = 128;
   const { params, batch, loss } = makeMlp(sizes, rows);
-  const runs = backend === 'cpu' ? 5 : 15;
-  const rounds = 5;
+  const iterations = backend === 'cpu' ? 15 : 40;
 
   const variants: { name: string; floor: number; target?: number; make: () => Transform<any> }[] = [
     { name: 'sgd (base)', floor: 1, make: () => sgd({ learningRate: 0.01, momentum: 0.9 }) },
@@ -43,14 +42,22 @@ async function main(): Promise<void> {
     return { ...v, fn, times: [] as number[], dispose: () => treeDispose([p, s]) };
   });
 
-  // Interleave rounds so drift in machine load (a shared 2-core VM) hits every variant alike.
-  for (let round = 0; round < rounds; round++) for (const r of runners) r.times.push(timeMedian(r.fn, runs, round === 0 ? 3 : 1));
-
-  const base = median(runners[0].times);
-  console.log(`backend ${backend}: MLP ${sizes.join('-')}, batch ${rows}, median of ${runs} steps x ${rounds} rounds`);
+  // Every iteration times one step of each variant back to back, and the ratio is taken within
+  // the iteration: drift in machine load (a shared 2-core VM) then hits both sides of a ratio
+  // alike. Reported: the median per-step time and the median of the per-iteration ratios.
+  for (const r of runners) for (let i = 0; i < 3; i++) r.fn(); // warm-up
+  for (let i = 0; i < iterations; i++) {
+    for (const r of runners) {
+      const t0 = performance.now();
+      r.fn();
+      r.times.push(performance.now() - t0);
+    }
+  }
+  const baseTimes = runners[0].times;
+  console.log(`backend ${backend}: MLP ${sizes.join('-')}, batch ${rows}, ${iterations} interleaved iterations (median step time, median of per-iteration ratios)`);
   for (const r of runners) {
     const t = median(r.times);
-    const ratio = t / base;
+    const ratio = median(r.times.map((x, i) => x / baseTimes[i]));
     const verdict = r.target === undefined ? '' : ratio <= r.target ? `  (target <= ${r.target}: ok)` : `  (target <= ${r.target}: over)`;
     console.log(`${r.name.padEnd(22)} ${t.toFixed(2).padStart(8)} ms/step  ratio ${ratio.toFixed(2)}  floor ${r.floor}${verdict}`);
     r.dispose();

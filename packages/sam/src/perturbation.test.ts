@@ -2,6 +2,7 @@ import { tf, expectClose } from '@basin/testing';
 import type { Tree } from '@basin/core';
 import { ascentPerturbation } from './perturbation';
 import { checkPerturbationOptions } from './options';
+import { perturbed } from './sam';
 
 type T = Record<string, tf.Tensor>;
 const resolved = (o: Parameters<typeof checkPerturbationOptions>[1] & { rho?: number }) => {
@@ -108,5 +109,19 @@ describe('ascentPerturbation', () => {
     expect(() => checkPerturbationOptions('sam', { rho: -1 })).toThrow(/sam: rho/);
     expect(() => checkPerturbationOptions('sam', { rho: NaN })).toThrow(/sam: rho must be a finite number/);
     expect(() => checkPerturbationOptions('sam', { eta: -0.1 })).toThrow(/sam: eta/);
+  });
+
+  it.each([
+    ['p = 2', { rho: 0.3 }],
+    ['unnormalised', { rho: 0.3, normalize: false }],
+    ['p = 3', { rho: 0.3, p: 3 }],
+    ['adaptive', { rho: 0.3, adaptive: true }],
+  ])('perturbed(g, w) is w + ascentPerturbation(g) (%s)', (_, o) => {
+    const g = grads([0.5, -2], [1]);
+    const w = grads([1, 2], [-3]);
+    const r = resolved(o);
+    const expected = read(w).map((x, i) => x + read(ascentPerturbation(g, r, w))[i]);
+    expectClose(read(perturbed(g, w, r)), expected, 1e-6);
+    expect(read(perturbed(grads([0, 0], [0]), w, r))).toEqual(read(w));
   });
 });
