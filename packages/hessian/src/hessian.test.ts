@@ -1,5 +1,5 @@
 import { expectClose, expectNoLeak, tf } from '@basin/testing';
-import { BasinError, treeDispose, treeFlatten, treeToVector, type Tree } from '@basin/core';
+import { BasinError, treeDispose, treeToVector, type Tree } from '@basin/core';
 import { finiteDifferenceHvp, hessian, hvp } from './hessian';
 import { functionObjective } from './objective';
 import { matvec, quadratic } from './testing/quadratic';

@@ -10,8 +10,8 @@ import { recordingHigherOrder } from './recording';
 type Saved = tf.Tensor[];
 type Attrs = tf.NamedAttrMap;
 
-const SELU_SCALEALPHA = 1.7580993408473768599402175208123;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+const SELU_SCALEALPHA = 1.7580993408473768; // TF.js's constants (float64-rounded)
+const SELU_SCALE = 1.0507009873554805;
 
 /** exp(min(x, 0)): the negative branch of ELU/SELU without overflow (inf * 0 = NaN in backprop). */
 const expOfNegativePart = (x: tf.Tensor): tf.Tensor => tf.exp(tf.minimum(x, 0));

@@ -1,4 +1,4 @@
-import { expectNoLeak, tf } from '@basin/testing';
+import { expectNoLeak } from '@basin/testing';
 import { hessian } from '../hessian';
 import { quadratic } from '../testing/quadratic';
 import { hutchinsonTrace, hutchPlusPlusTrace } from './trace';
