@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   const runs = cpu ? 7 : 15;
   console.log(`backend ${backend}; medians of ${runs} paired runs (the two sides alternate run by run)`);
   const shapes: [number, number][] = cpu
-    ? [[64, 64], [128, 128], [96, 256], [256, 96]]
+    ? [[64, 64], [128, 128], [256, 256], [96, 256], [256, 96]]
     : [[128, 128], [256, 256], [512, 512], [256, 768], [768, 256]];
   benchNewtonSchulz(shapes, runs);
   benchSteps([784, 128, 64, 10], 128, runs);
