@@ -25,6 +25,8 @@ export interface Extras {
   gradFn?: GradFn;
   /** The loss at the current parameters, when the caller has it. */
   loss?: tf.Scalar;
+  /** Rows in the current batch (m-SAM turns a microbatch size into a chunk count with it). */
+  batchSize?: number;
   readonly [key: string]: unknown;
 }
 
@@ -39,6 +41,13 @@ export interface Extras {
 export interface Transform<S = unknown> {
   init(params: Tree): S;
   update(updates: Tree, state: S, params?: Tree, extras?: Extras): [Tree, S];
+  /**
+   * Set by transforms that get every gradient they need from `extras.gradFn` and never read
+   * the values of the incoming updates (m-SAM with several microbatches). The functional `step`
+   * helper then skips the gradient at the current params, passes zeros shaped like the params,
+   * and reports the loss from the `gradFn` calls made at the current params.
+   */
+  readonly computesOwnGradients?: boolean;
 }
 
 /** The state type of a transform. */

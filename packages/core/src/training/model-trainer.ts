@@ -162,7 +162,7 @@ export class ModelTrainer {
     let nextState: unknown;
     let next: Tree | undefined;
     try {
-      const extras: Extras = { gradFn: this.makeGradFn(x, y), loss };
+      const extras: Extras = { gradFn: this.makeGradFn(x, y), loss, batchSize: x.shape[0] };
       [updates, nextState] = this.transform.update(grads, this.state, params, extras);
       if (this.stepOptions.checkFinite ?? true) assertAllFinite([['loss', loss], ['gradients', grads], ['updates', updates]]);
       next = applyUpdates(params, updates);

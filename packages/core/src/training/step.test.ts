@@ -126,6 +126,47 @@ describe('step', () => {
   });
 });
 
+describe('step with a transform that computes its own gradients', () => {
+  // Least squares on 6 rows cut into 3 chunks of 2: the transform averages the chunk gradients
+  // at the current params, so its step must equal plain gradient descent.
+  const X = [[1, 2], [0.5, -1], [3, 1], [-2, 0.5], [1, 1], [0, 2]];
+  const Y = [1, 0, 2, -1, 0.5, 1];
+  const loss = (p: Tree, b: { X: tf.Tensor; y: tf.Tensor }) =>
+    tf.tidy(() => tf.mean(tf.square(tf.sub(tf.squeeze(tf.matMul(b.X as tf.Tensor2D, tf.reshape((p as { w: tf.Tensor }).w, [2, 1]) as tf.Tensor2D), [1]), b.y))) as tf.Scalar);
+  const chunked = (calls: { atParams: boolean; sawUpdates: number[] }): Transform<object> => ({
+    computesOwnGradients: true,
+    init: () => ({}),
+    update: (updates, state, params, extras) => {
+      calls.sawUpdates = vals((updates as { w: tf.Tensor }).w);
+      const parts = [0, 1, 2].map((index) => extras!.gradFn!(params!, { index, count: 3 }));
+      calls.atParams = true;
+      const mean = tf.tidy(() => tf.mul(tf.addN(parts.map((r) => (r.grads as { w: tf.Tensor }).w)), -0.1 / 3));
+      treeDispose(parts);
+      return [{ w: mean }, state];
+    },
+  });
+
+  it('skips the full-batch gradient, passes zeros, and reports the chunk-weighted loss at the params', () => {
+    const batch = { X: tf.tensor2d(X), y: tf.tensor1d(Y) };
+    const params = { w: tf.tensor1d([0.3, -0.2]) };
+    const calls = { atParams: false, sawUpdates: [] as number[] };
+    const r = step(chunked(calls), loss, params, {}, batch);
+    const plain = step(sgd({ learningRate: 0.1 }), loss, params, sgd({ learningRate: 0.1 }).init(params), batch);
+    expect(calls.sawUpdates).toEqual([0, 0]);
+    expectClose(vals((r.params as { w: tf.Tensor }).w), vals((plain.params as { w: tf.Tensor }).w), 1e-6);
+    expectClose(vals(r.loss), vals(plain.loss), 1e-6);
+    treeDispose([r, plain, params, batch]);
+  });
+
+  it('leaks nothing', () => {
+    const batch = { X: tf.tensor2d(X), y: tf.tensor1d(Y) };
+    const params = { w: tf.tensor1d([0.3, -0.2]) };
+    const t = chunked({ atParams: false, sawUpdates: [] });
+    expectNoLeak(() => treeDispose(step(t, loss, params, {}, batch)));
+    treeDispose([params, batch]);
+  });
+});
+
 describe('makeGradFn', () => {
   it('gives loss and gradients on the whole batch or a microbatch, leaking nothing', () => {
     const params = problem.params();

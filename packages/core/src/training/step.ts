@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
 import type { Extras, GradFn, Transform } from '../transform';
-import { Tree, treeDispose, treeLeaves, describePath } from '../tree';
+import { Tree, treeDispose, treeLeaves, treeZerosLike, describePath } from '../tree';
 import { applyUpdates } from '../transforms/apply-updates';
-import { sliceBatch } from './microbatch';
+import { batchSize, microbatchRange, sliceBatch } from './microbatch';
 import { LossFn, valueAndGrad } from './value-and-grad';
 
 /**
@@ -65,18 +65,64 @@ export function step<S, B extends Tree>(
   batch: B,
   { checkFinite = true }: StepOptions = {},
 ): StepResult<S> {
-  const gradFn = makeGradFn(lossFn, batch);
-  const { loss, grads } = gradFn(params);
+  const rows = rowsOf(batch);
+  const plainGradFn = makeGradFn(lossFn, batch);
+  if (transform.computesOwnGradients) {
+    // Skip the gradient nobody reads; the loss before the step is the row-weighted mean of
+    // the losses the transform's own gradFn calls found at the current params.
+    const seen: { loss: tf.Scalar; rows: number }[] = [];
+    const gradFn: GradFn = (p, microbatch) => {
+      const result = plainGradFn(p, microbatch);
+      if (p === params) {
+        const [start, end] = microbatch && rows !== undefined ? microbatchRange(rows, microbatch) : [0, 1];
+        seen.push({ loss: tf.clone(result.loss), rows: end - start });
+      }
+      return result;
+    };
+    const finishLoss = (): tf.Scalar => {
+      const total = seen.reduce((n, s) => n + s.rows, 0);
+      const value = seen.length === 0
+        ? tf.tidy(() => lossFn(params, batch))
+        : (tf.tidy(() => tf.addN(seen.map((s) => tf.mul(s.loss, s.rows / total)))) as tf.Scalar);
+      tf.dispose(seen.map((s) => s.loss));
+      return value;
+    };
+    return runStep(transform, params, state, treeZerosLike(params), finishLoss, { gradFn, batchSize: rows }, checkFinite);
+  }
+  const { loss, grads } = plainGradFn(params);
+  return runStep(transform, params, state, grads, () => loss, { gradFn: plainGradFn, loss, batchSize: rows }, checkFinite);
+}
+
+/** The batch's row count, when its leaves share a first dimension (a batch may be any tree). */
+function rowsOf(batch: Tree): number | undefined {
+  try {
+    return batchSize(batch);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The shared tail of `step`: transform update, finite checks, new params; disposes what it made. */
+function runStep<S>(
+  transform: Transform<S>,
+  params: Tree,
+  state: S,
+  grads: Tree,
+  takeLoss: () => tf.Scalar,
+  extras: Extras,
+  checkFinite: boolean,
+): StepResult<S> {
+  let loss: tf.Scalar | undefined;
   let updates: Tree | undefined;
   let nextState: S | undefined;
   try {
-    const extras: Extras = { gradFn, loss };
     [updates, nextState] = transform.update(grads, state, params, extras);
+    loss = takeLoss();
     if (checkFinite) assertAllFinite([['loss', loss], ['gradients', grads], ['updates', updates]]);
     const nextParams = applyUpdates(params, updates);
     return { params: nextParams, state: nextState, loss };
   } catch (e) {
-    loss.dispose();
+    (loss ?? takeLoss()).dispose();
     treeDispose(nextState);
     throw e;
   } finally {
