@@ -2,8 +2,9 @@
 // same MLP, batch and backend, measured in one run (interleaved steps, medians).
 //   npx tsx tools/bench/sam-family.ts [--backend cpu|wasm]
 // Floors are the gradient counts per step under core's step helper: SAM 2, SA-SGD 2, SA-SAM 3,
-// and m-SAM 3 (the helper's full-batch gradient, which m-SAM with k > 1 does not use, plus one
-// clean and one perturbed gradient per chunk, which add up to two full batches).
+// and m-SAM 2 (one clean and one perturbed gradient per chunk, which add up to two full
+// batches; m-SAM sets `computesOwnGradients`, so the helper skips the full-batch gradient).
+// Chunks are smaller matmuls, which backends run less efficiently per row than a full batch.
 import { sgd, step, treeDispose, type Transform, type Tree } from '@basin/core';
 import { sam } from '@basin/sam';
 import { mSam } from '@basin/m-sam';
@@ -22,7 +23,8 @@ async function main(): Promise<void> {
   const variants: { name: string; floor: number; target?: number; make: () => Transform<any> }[] = [
     { name: 'sgd (base)', floor: 1, make: () => sgd({ learningRate: 0.01, momentum: 0.9 }) },
     { name: 'sam(sgd)', floor: 2, target: 2.1, make: () => sam(sgd({ learningRate: 0.01, momentum: 0.9 }), { rho: 0.05 }) },
-    { name: 'mSam(sgd), 4 chunks', floor: 3, target: 2.2, make: () => mSam(sgd({ learningRate: 0.01, momentum: 0.9 }), { rho: 0.05, microbatches: 4 }) },
+    { name: 'mSam(sgd), 2 chunks', floor: 2, target: 2.2, make: () => mSam(sgd({ learningRate: 0.01, momentum: 0.9 }), { rho: 0.05, microbatches: 2 }) },
+    { name: 'mSam(sgd), 4 chunks', floor: 2, target: 2.2, make: () => mSam(sgd({ learningRate: 0.01, momentum: 0.9 }), { rho: 0.05, microbatches: 4 }) },
     { name: 'saSgd', floor: 2, make: () => saSgd({ initialLearningRate: 0.01 }) },
     { name: 'saSam', floor: 3, target: 3.2, make: () => saSam({ initialLearningRate: 0.01 }) },
   ];

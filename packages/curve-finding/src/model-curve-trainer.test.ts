@@ -1,5 +1,5 @@
 import { tf, expectClose, expectNoLeak } from '@basin/testing';
-import { GradFn, sgd, Transform, treeToVector, valueAndGrad, outputLosses, Tree } from '@basin/core';
+import { GradFn, sgd, Transform, treeFromVector, treeToVector, valueAndGrad, outputLosses, Tree } from '@basin/core';
 import { Curve, CurveParams } from './curve';
 import { curveLoss } from './curve-loss';
 import { ModelCurveTrainer } from './model-curve-trainer';
@@ -76,8 +76,8 @@ describe('ModelCurveTrainer', () => {
       update: (updates, state, params, extras) => {
         const gradFn = extras!.gradFn as GradFn;
         const halves = [0, 1].map((index) => gradFn(params!, { index, count: 2 }));
-        const out = tf.tidy(() => treeToVector(halves[0].grads).add(treeToVector(halves[1].grads)).mul(-0.25));
-        const tree = (require('@basin/core') as typeof import('@basin/core')).treeFromVector(out, updates);
+        const out = tf.tidy(() => tf.mul(tf.add(treeToVector(halves[0].grads), treeToVector(halves[1].grads)), -0.25));
+        const tree = treeFromVector(out, updates);
         tf.dispose([out, halves as never]);
         return [tree, {}];
       },

@@ -12,7 +12,6 @@ import {
   resolveOutputLoss,
   StepOptions,
   Transform,
-  Tree,
   treeClone,
   treeDispose,
   treeUnflatten,

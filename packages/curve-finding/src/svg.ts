@@ -47,7 +47,8 @@ export function lineChartSvg(series: readonly Series[], options: ChartOptions = 
   const allX = series.flatMap((s) => s.xs as number[]);
   const allY = series.flatMap((s) => s.ys as number[]).filter(Number.isFinite);
   const [x0, x1] = [Math.min(...allX), Math.max(...allX)];
-  let [y0, y1] = [Math.min(0, ...allY), Math.max(...allY)];
+  const y0 = Math.min(0, ...allY);
+  let y1 = Math.max(...allY);
   if (!(y1 > y0)) y1 = y0 + 1;
   y1 += 0.05 * (y1 - y0);
   const pw = width - m.left - m.right;
