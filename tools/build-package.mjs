@@ -40,7 +40,8 @@ const tsconfig = {
     types: [],
   },
   include: ['src/**/*.ts'],
-  exclude: ['src/**/*.test.ts', 'src/**/test-utils/**'],
+  // Test-only helpers (they import @basin/testing) never ship.
+  exclude: ['src/**/*.test.ts', 'src/**/test-utils/**', 'src/**/testing/**', 'src/**/test-helpers.ts'],
 };
 mkdirSync(path.join(cwd, 'dist'), { recursive: true });
 const tmp = path.join(cwd, 'tsconfig.build.tmp.json');
