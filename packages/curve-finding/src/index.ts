@@ -14,7 +14,6 @@ export { ModelCurveTrainer } from './model-curve-trainer';
 export type { ModelCurveTrainerOptions } from './model-curve-trainer';
 export { modelWeights, modelStatistics, writeWeights, withSavedWeights } from './model-weights';
 export type { ModelLike, WeightLike } from './model-weights';
-export { stepWithGradFn } from './grad-fn-step';
 export { linePath, arcLength, linspace01 } from './path';
 export type { Path } from './path';
 export { evaluatePath, lossBarrier, functionalEvaluator } from './evaluate';

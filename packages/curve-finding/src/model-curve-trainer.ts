@@ -3,6 +3,7 @@ import {
   BasinError,
   checkNumber,
   FitOptions,
+  fitEpochs,
   GradFn,
   microbatchRange,
   mulberry32,
@@ -18,7 +19,7 @@ import {
 } from '@basin/core';
 import type { Curve, CurveParams } from './curve';
 import { curveGradFn } from './curve-grad-fn';
-import { stepWithGradFn } from './grad-fn-step';
+import { stepWithGradFn } from '@basin/core';
 import { checkFitsWeights, ModelLike, withSavedWeights, writeWeights } from './model-weights';
 
 export interface ModelCurveTrainerOptions extends StepOptions {
@@ -150,36 +151,8 @@ export class ModelCurveTrainer {
   }
 
   /** Mini-batch training for some epochs (one t per batch); returns each epoch's mean loss. */
-  async fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<number[]> {
-    const { epochs = 1, batchSize = 32, shuffle = true, seed = 0, onBatchEnd, onEpochEnd } = options;
-    checkNumber('ModelCurveTrainer.fit', 'epochs', epochs, { min: 1, integer: true });
-    checkNumber('ModelCurveTrainer.fit', 'batchSize', batchSize, { min: 1, integer: true });
-    const n = x.shape[0];
-    const batches = Math.ceil(n / batchSize);
-    const random = mulberry32(seed);
-    const history: number[] = [];
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const started = Date.now();
-      const order = Array.from({ length: n }, (_, i) => i);
-      if (shuffle) for (let i = n - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-      let total = 0;
-      for (let b = 0; b < batches; b++) {
-        const idx = tf.tensor1d(order.slice(b * batchSize, (b + 1) * batchSize), 'int32');
-        const xb = tf.gather(x, idx);
-        const yb = tf.gather(y, idx);
-        try {
-          const loss = this.trainOnBatch(xb, yb);
-          total += loss;
-          onBatchEnd?.({ epoch, batch: b, batches, loss });
-        } finally {
-          tf.dispose([idx, xb, yb]);
-        }
-        if (b % 20 === 19) await tf.nextFrame();
-      }
-      history.push(total / batches);
-      onEpochEnd?.({ epoch, loss: total / batches, seconds: (Date.now() - started) / 1000 });
-    }
-    return history;
+  fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<number[]> {
+    return fitEpochs('ModelCurveTrainer.fit', x, y, (xb, yb) => this.trainOnBatch(xb, yb), options);
   }
 
   dispose(): void {

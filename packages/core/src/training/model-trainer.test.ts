@@ -1,5 +1,6 @@
 import { tf, expectClose, expectNoLeak } from '@basin/testing';
-import { ModelTrainer, mulberry32 } from './model-trainer';
+import { ModelTrainer } from './model-trainer';
+import { mulberry32 } from './random';
 import { sgd } from '../aliases/sgd';
 import { adam } from '../aliases/adam';
 import type { Extras, Transform } from '../transform';

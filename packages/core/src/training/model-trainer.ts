@@ -8,6 +8,7 @@ import { microbatchRange } from './microbatch';
 import { assertAllFinite, StepOptions } from './step';
 import { OutputLoss, OutputLossName, resolveOutputLoss } from './losses';
 import { readScalar } from './trainer';
+import { fitEpochs, FitOptions } from './fit';
 
 /** What Basin needs of a weight of a `tf.LayersModel` (tfjs-layers' `LayerVariable`). */
 export interface LayerVariableLike {
@@ -31,15 +32,6 @@ export interface ModelTrainerOptions extends StepOptions {
   loss: OutputLoss | OutputLossName;
 }
 
-export interface FitOptions {
-  epochs?: number;
-  batchSize?: number;
-  /** Shuffle the rows each epoch (seeded by `seed` for reproducible runs). Default true. */
-  shuffle?: boolean;
-  seed?: number;
-  onBatchEnd?: (info: { epoch: number; batch: number; batches: number; loss: number }) => void;
-  onEpochEnd?: (info: { epoch: number; loss: number; seconds: number }) => void;
-}
 
 /**
  * Trains a `tf.LayersModel` with any Basin transform. The model's trainable weights form the
@@ -186,34 +178,8 @@ export class ModelTrainer {
   }
 
   /** Mini-batch training over `x`, `y` for some epochs; returns the mean loss of each epoch. */
-  async fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<number[]> {
-    const { epochs = 1, batchSize = 32, shuffle = true, seed = 0, onBatchEnd, onEpochEnd } = options;
-    const n = x.shape[0];
-    const batches = Math.ceil(n / batchSize);
-    const history: number[] = [];
-    const random = mulberry32(seed);
-    for (let epoch = 0; epoch < epochs; epoch++) {
-      const start = Date.now();
-      const order = Array.from({ length: n }, (_, i) => i);
-      if (shuffle) for (let i = n - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-      let total = 0;
-      for (let b = 0; b < batches; b++) {
-        const idx = tf.tensor1d(order.slice(b * batchSize, (b + 1) * batchSize), 'int32');
-        const xb = tf.gather(x, idx);
-        const yb = tf.gather(y, idx);
-        try {
-          const loss = this.trainOnBatch(xb, yb);
-          total += loss;
-          onBatchEnd?.({ epoch, batch: b, batches, loss });
-        } finally {
-          tf.dispose([idx, xb, yb]);
-        }
-        if (b % 20 === 19) await tf.nextFrame(); // lets progress output and browsers breathe
-      }
-      history.push(total / batches);
-      onEpochEnd?.({ epoch, loss: total / batches, seconds: (Date.now() - start) / 1000 });
-    }
-    return history;
+  fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<number[]> {
+    return fitEpochs('ModelTrainer.fit', x, y, (xb, yb) => this.trainOnBatch(xb, yb), options);
   }
 
   /**
@@ -268,16 +234,4 @@ export class ModelTrainer {
   dispose(): void {
     treeDispose(this.state);
   }
-}
-
-/** A small seeded generator, so shuffles are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

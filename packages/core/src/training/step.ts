@@ -53,9 +53,9 @@ export interface StepResult<S> {
 
 /**
  * One optimisation step on a functional loss: gradients at `params`, the transform's update
- * (with `extras.gradFn` and `extras.loss`), and the new params. Inputs are left alone; the
- * caller owns the results. If the loss, gradients or updates are not finite it throws and
- * returns nothing, so the old params and state stay valid.
+ * (with `extras.gradFn`, `extras.loss` and `extras.batchSize`), and the new params. Inputs are
+ * left alone; the caller owns the results. If the loss, gradients or updates are not finite it
+ * throws and returns nothing, so the old params and state stay valid.
  */
 export function step<S, B extends Tree>(
   transform: Transform<S>,
@@ -63,34 +63,50 @@ export function step<S, B extends Tree>(
   params: Tree,
   state: S,
   batch: B,
-  { checkFinite = true }: StepOptions = {},
+  options: StepOptions = {},
 ): StepResult<S> {
-  const rows = rowsOf(batch);
-  const plainGradFn = makeGradFn(lossFn, batch);
+  return stepWithGradFn(transform, makeGradFn(lossFn, batch), params, state, { ...options, batchSize: rowsOf(batch) });
+}
+
+/**
+ * `step` for a caller that has a gradient function rather than a functional loss (a model
+ * adapter, a curve trainer's chain rule). Same contract. `batchSize` is passed on as
+ * `extras.batchSize` and weighs microbatch losses.
+ */
+export function stepWithGradFn<S>(
+  transform: Transform<S>,
+  gradFn: GradFn,
+  params: Tree,
+  state: S,
+  { checkFinite = true, batchSize }: StepOptions & { batchSize?: number } = {},
+): StepResult<S> {
   if (transform.computesOwnGradients) {
     // Skip the gradient nobody reads; the loss before the step is the row-weighted mean of
     // the losses the transform's own gradFn calls found at the current params.
     const seen: { loss: tf.Scalar; rows: number }[] = [];
-    const gradFn: GradFn = (p, microbatch) => {
-      const result = plainGradFn(p, microbatch);
+    const recording: GradFn = (p, microbatch) => {
+      const result = gradFn(p, microbatch);
       if (p === params) {
-        const [start, end] = microbatch && rows !== undefined ? microbatchRange(rows, microbatch) : [0, 1];
+        const [start, end] = microbatch && batchSize !== undefined ? microbatchRange(batchSize, microbatch) : [0, 1];
         seen.push({ loss: tf.clone(result.loss), rows: end - start });
       }
       return result;
     };
     const finishLoss = (): tf.Scalar => {
+      if (seen.length === 0) {
+        const { loss, grads } = gradFn(params);
+        treeDispose(grads);
+        return loss;
+      }
       const total = seen.reduce((n, s) => n + s.rows, 0);
-      const value = seen.length === 0
-        ? tf.tidy(() => lossFn(params, batch))
-        : (tf.tidy(() => tf.addN(seen.map((s) => tf.mul(s.loss, s.rows / total)))) as tf.Scalar);
+      const value = tf.tidy(() => tf.addN(seen.map((s) => tf.mul(s.loss, s.rows / total)))) as tf.Scalar;
       tf.dispose(seen.map((s) => s.loss));
       return value;
     };
-    return runStep(transform, params, state, treeZerosLike(params), finishLoss, { gradFn, batchSize: rows }, checkFinite);
+    return runStep(transform, params, state, treeZerosLike(params), finishLoss, { gradFn: recording, batchSize }, checkFinite);
   }
-  const { loss, grads } = plainGradFn(params);
-  return runStep(transform, params, state, grads, () => loss, { gradFn: plainGradFn, loss, batchSize: rows }, checkFinite);
+  const { loss, grads } = gradFn(params);
+  return runStep(transform, params, state, grads, () => loss, { gradFn, loss, batchSize }, checkFinite);
 }
 
 /** The batch's row count, when its leaves share a first dimension (a batch may be any tree). */

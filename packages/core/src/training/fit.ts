@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BasinError } from '../errors';
+import { checkNumber } from '../validate';
+import { mulberry32 } from './random';
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** Shuffle the rows each epoch (seeded by `seed` for reproducible runs). Default true. */
+  shuffle?: boolean;
+  seed?: number;
+  onBatchEnd?: (info: { epoch: number; batch: number; batches: number; loss: number }) => void;
+  onEpochEnd?: (info: { epoch: number; loss: number; seconds: number }) => void;
+}
+
+/**
+ * The mini-batch loop the model trainers share: shuffles rows each epoch, gathers each batch,
+ * calls `trainOnBatch` (which returns the batch loss), disposes the batch, reports progress,
+ * and returns the mean loss of each epoch.
+ */
+export async function fitEpochs(
+  owner: string,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  trainOnBatch: (xb: tf.Tensor, yb: tf.Tensor) => number,
+  options: FitOptions = {},
+): Promise<number[]> {
+  const { epochs = 1, batchSize = 32, shuffle = true, seed = 0, onBatchEnd, onEpochEnd } = options;
+  checkNumber(owner, 'epochs', epochs, { min: 1, integer: true });
+  checkNumber(owner, 'batchSize', batchSize, { min: 1, integer: true });
+  if (x.shape[0] !== y.shape[0]) throw new BasinError(`${owner}: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
+  const n = x.shape[0];
+  const batches = Math.ceil(n / batchSize);
+  const history: number[] = [];
+  const random = mulberry32(seed);
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const start = Date.now();
+    const order = Array.from({ length: n }, (_, i) => i);
+    if (shuffle) {
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(random() * (i + 1));
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+    }
+    let total = 0;
+    for (let b = 0; b < batches; b++) {
+      const idx = tf.tensor1d(order.slice(b * batchSize, (b + 1) * batchSize), 'int32');
+      const xb = tf.gather(x, idx);
+      const yb = tf.gather(y, idx);
+      try {
+        const loss = trainOnBatch(xb, yb);
+        total += loss;
+        onBatchEnd?.({ epoch, batch: b, batches, loss });
+      } finally {
+        tf.dispose([idx, xb, yb]);
+      }
+      if (b % 20 === 19) await tf.nextFrame(); // lets progress output and browsers breathe
+    }
+    history.push(total / batches);
+    onEpochEnd?.({ epoch, loss: total / batches, seconds: (Date.now() - start) / 1000 });
+  }
+  return history;
+}
