@@ -39,16 +39,7 @@ export function randomSpd(n: number, condition: number, seed: number): Float64Ar
   return out;
 }
 
-/** `||a - b||_2 / ||b||_2`, the fixtures' error measure. */
-export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d) / Math.max(Math.sqrt(n), 1e-300);
-}
+export { relativeError } from '@basin/testing';
 
 /** The seed formula's matrix update `(L + eps I)^(-1/4) G (R + eps I)^(-1/4)` in float64. */
 export function seedUpdate(L: ArrayLike<number>, G: ArrayLike<number>, R: ArrayLike<number>, m: number, n: number, eps: number, p = 4): Float64Array {

@@ -35,15 +35,7 @@ export function exactHvp(f: F, xs: tf.Tensor[], vs: tf.Tensor[]): number[] {
   });
 }
 
-export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let n = 0;
-  for (let i = 0; i < b.length; i++) {
-    d += (a[i] - b[i]) ** 2;
-    n += b[i] ** 2;
-  }
-  return Math.sqrt(d) / Math.max(Math.sqrt(n), 1e-12);
-}
+export { relativeError } from '@basin/testing';
 
 /** Seeded normal tensor. */
 export const randn = (shape: number[], seed: number, scale = 1): tf.Tensor => tf.tidy(() => tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), scale));
