@@ -28,7 +28,7 @@ export const OPTIMIZERS: DemoOptimizer[] = [
   { name: 'sgd', describe: 'sgd(lr 0.1, momentum 0.9)', make: () => sgdBase() },
   { name: 'sam', describe: 'sam(sgd(lr 0.1, momentum 0.9), rho 0.05)', make: () => sam(sgdBase(), { rho: 0.05 }) },
   { name: 'm-sam', describe: 'mSam(sgd(lr 0.1, momentum 0.9), rho 0.05, microbatches of 16)', make: () => mSam(sgdBase(), { rho: 0.05, microbatchSize: 16 }) },
-  { name: 'sa-sam', describe: 'saSam(initial lr 0.1): Malitsky-Mishchenko steps, rho = sqrt(lr)', make: () => saSam({ initialLearningRate: 0.1 }) },
+  { name: 'sa-sam', describe: 'saSam(initial lr 0.1, rhoScale 0.1): Malitsky-Mishchenko steps, rho = 0.1 sqrt(lr)', make: () => saSam({ initialLearningRate: 0.1, rhoScale: 0.1 }) },
   { name: 'muon', describe: 'muon(lr 0.02; AdamW lr 2e-3 for biases)', make: () => muon({ learningRate: 0.02, adamLearningRate: 2e-3 }) },
   { name: 'shampoo', describe: 'shampoo(lr 1e-3, RMSProp grafting, blocks of 128, roots every 20 steps)', make: () => shampoo({ learningRate: 1e-3, blockSize: 128, updateEvery: 20 }) },
 ];
