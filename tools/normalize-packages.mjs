@@ -7,6 +7,16 @@ import path from 'node:path';
 const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
 const check = process.argv.includes('--check');
 const TFJS_RANGE = '^4.22.0';
+// Each package's benchmark in tools/bench (run from the root so tsconfig paths resolve);
+// sam's covers m-sam and sa-sam too.
+const BENCHES = {
+  core: 'core-adam',
+  sam: 'sam-family',
+  muon: 'muon',
+  shampoo: 'shampoo',
+  hessian: 'hessian',
+  'curve-finding': 'curve-finding',
+};
 let drift = 0;
 
 for (const dir of readdirSync(path.join(root, 'packages'))) {
@@ -44,6 +54,7 @@ for (const dir of readdirSync(path.join(root, 'packages'))) {
       test: 'jest',
       typecheck: 'tsc -p tsconfig.json --noEmit',
       lint: 'eslint src',
+      ...(BENCHES[dir] ? { bench: `cd ../.. && tsx tools/bench/${BENCHES[dir]}.ts --backend \${BACKEND:-wasm}` } : {}),
     },
   };
   for (const key of Object.keys(expected)) if (expected[key] === undefined) delete expected[key];

@@ -4,12 +4,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { adam, step, treeDispose, Tree } from '@basin/core';
 import { useBackend, type BackendName } from '../shared/backend';
-import { backendArg, makeMlp, timeMedian } from './mlp';
+import { backendArg, makeMlp, median } from './mlp';
 
 async function main(): Promise<void> {
   const backend = await useBackend(backendArg() as BackendName);
   const { params, batch, loss } = makeMlp([784, 256, 10], 256);
-  const runs = backend === 'cpu' ? 10 : 30;
+  const runs = backend === 'cpu' ? 20 : 60;
 
   // TF.js built-in optimizer on variables.
   const vars = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, tf.variable(v, true, `bench_${k}`)]));
@@ -35,22 +35,25 @@ async function main(): Promise<void> {
   };
 
   const peak = async (fn: () => void) => (await tf.profile(fn)).peakBytes;
-  // Interleave the measurements so drift in machine load hits both sides alike.
-  const tBuiltin: number[] = [];
-  const tBasin: number[] = [];
-  const tBasinChecked: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    tBuiltin.push(timeMedian(builtinStep, runs));
-    tBasin.push(timeMedian(basinStep(false), runs));
-    tBasinChecked.push(timeMedian(basinStep(true), runs));
-  }
-  const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
-  const [b0, b1, b2] = [med(tBuiltin), med(tBasin), med(tBasinChecked)];
+  // Alternate single steps of the three variants and take medians of the times and of the
+  // per-round ratios, so drift in machine load hits every side alike.
+  const timeOnce = (fn: () => void): number => {
+    const t0 = performance.now();
+    fn();
+    return performance.now() - t0;
+  };
+  const variants = [builtinStep, basinStep(false), basinStep(true)];
+  for (let i = 0; i < 3; i++) variants.forEach((fn) => fn()); // warm-up
+  const times: number[][] = [[], [], []];
+  for (let round = 0; round < runs; round++) variants.forEach((fn, k) => times[k].push(timeOnce(fn)));
+  const [b0, b1, b2] = times.map(median);
+  const ratio1 = median(times[1].map((t, i) => t / times[0][i]));
+  const ratio2 = median(times[2].map((t, i) => t / times[0][i]));
   const [m0, m1] = [await peak(builtinStep), await peak(basinStep(false))];
-  console.log(`backend ${backend}: MLP 784-256-10, batch 256, median of ${runs} steps x 3 rounds`);
+  console.log(`backend ${backend}: MLP 784-256-10, batch 256, ${runs} alternating rounds (median step time; ratio = median of per-round ratios)`);
   console.log(`tf.train.adam                 ${b0.toFixed(2)} ms/step  peak ${(m0 / 1e6).toFixed(2)} MB`);
-  console.log(`basin adam (step helper)      ${b1.toFixed(2)} ms/step  peak ${(m1 / 1e6).toFixed(2)} MB  ratio ${(b1 / b0).toFixed(3)}`);
-  console.log(`basin adam + finite checks    ${b2.toFixed(2)} ms/step  ratio ${(b2 / b0).toFixed(3)}`);
+  console.log(`basin adam (step helper)      ${b1.toFixed(2)} ms/step  peak ${(m1 / 1e6).toFixed(2)} MB  ratio ${ratio1.toFixed(3)}`);
+  console.log(`basin adam + finite checks    ${b2.toFixed(2)} ms/step  ratio ${ratio2.toFixed(3)}`);
   treeDispose([p, s, params, batch]);
 }
 
