@@ -1,5 +1,6 @@
-// Runs the TypeScript snippets of the READMEs, so the examples users copy keep working.
-// Every ```ts block that imports something is a complete program: it is written beside the
+// Runs the TypeScript snippets of the READMEs and docs/*.md, so the examples users copy keep working.
+// Every ```ts block that imports something is a complete program (a block fenced ```ts no-run,
+// for browser-only code or hardware the machine lacks, is shown but not run): it is written beside the
 // tools (so @basin/* resolve to the sources) and run with tsx; a throw or non-zero exit fails.
 //   npx tsx tools/check-snippets.ts [README paths...]
 import { execFileSync } from 'node:child_process';
@@ -9,7 +10,11 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '..');
 const files = process.argv.length > 2
   ? process.argv.slice(2)
-  : ['README.md', ...readdirSync(path.join(root, 'packages')).map((p) => `packages/${p}/README.md`)].filter((f) => existsSync(path.join(root, f)));
+  : [
+      'README.md',
+      ...readdirSync(path.join(root, 'packages')).map((p) => `packages/${p}/README.md`),
+      ...readdirSync(path.join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`),
+    ].filter((f) => existsSync(path.join(root, f)));
 
 const workDir = path.join(root, 'tools', '.snippets');
 rmSync(workDir, { recursive: true, force: true });
