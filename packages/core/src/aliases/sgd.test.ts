@@ -7,16 +7,9 @@ import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { applyUpdates } from '../transforms/apply-updates';
 import { exponentialDecay } from '../schedules';
 import { treeDispose } from '../tree';
-import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform, gradientSequence } from '../test-utils';
 
-const grads = (k: number) => makeTree(900 + k);
-const gradValues = (n: number) =>
-  Array.from({ length: n }, (_, k) => {
-    const g = grads(k);
-    const v = leafValues(g);
-    treeDispose(g);
-    return v;
-  });
+const { grads, gradValues } = gradientSequence(900);
 
 describe('sgd', () => {
   it('steps against the gradient', () => {

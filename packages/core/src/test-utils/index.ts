@@ -294,3 +294,19 @@ export function leastSquares(rows = 16, { exact = false, seed = 1 } = {}) {
 
 /** `[w..., b...]` of a least-squares params tree, as a plain array. */
 export const flatParams = (p: Tree): number[] => treeLeaves(p).flatMap((e) => vals(e.leaf));
+
+/**
+ * A reproducible gradient sequence for transform tests: `grads(k)` is step k's gradient tree
+ * (fresh tensors) and `gradValues(n)` the first n of them as plain arrays for float64 references.
+ */
+export function gradientSequence(seed: number): { grads: (k: number) => Tree; gradValues: (n: number) => Record<string, number[]>[] } {
+  const grads = (k: number) => makeTree(seed + k);
+  const gradValues = (n: number) =>
+    Array.from({ length: n }, (_, k) => {
+      const g = grads(k);
+      const v = leafValues(g);
+      treeDispose(g);
+      return v;
+    });
+  return { grads, gradValues };
+}

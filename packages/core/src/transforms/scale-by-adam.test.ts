@@ -1,16 +1,9 @@
 import { tf, expectClose } from '@basin/testing';
 import { scaleByAdam, ScaleByAdamOptions } from './scale-by-adam';
-import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform, gradientSequence } from '../test-utils';
 import { treeDispose } from '../tree';
 
-const grads = (k: number) => makeTree(200 + k);
-const gradValues = (n: number) =>
-  Array.from({ length: n }, (_, k) => {
-    const g = grads(k);
-    const v = leafValues(g);
-    treeDispose(g);
-    return v;
-  });
+const { grads, gradValues } = gradientSequence(200);
 
 /** Kingma & Ba (2015) Algorithm 1 in float64, with optax's epsRoot and NAdam (nesterov) forms. */
 function adamReference(n: number, { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0, nesterov = false }: ScaleByAdamOptions = {}) {

@@ -1,16 +1,9 @@
 import { tf } from '@basin/testing';
 import { scaleByLion } from './scale-by-lion';
-import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform, gradientSequence } from '../test-utils';
 import { treeDispose } from '../tree';
 
-const grads = (k: number) => makeTree(400 + k);
-const gradValues = (n: number) =>
-  Array.from({ length: n }, (_, k) => {
-    const g = grads(k);
-    const v = leafValues(g);
-    treeDispose(g);
-    return v;
-  });
+const { grads, gradValues } = gradientSequence(400);
 
 describe('scaleByLion', () => {
   it('update = sign(b1 mu + (1-b1) g), then mu = b2 mu + (1-b2) g (float64 reference, 6 steps)', () => {

@@ -1,16 +1,9 @@
 import { tf, expectClose } from '@basin/testing';
 import { scaleByRms, ScaleByRmsOptions } from './scale-by-rms';
-import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform, gradientSequence } from '../test-utils';
 import { treeDispose } from '../tree';
 
-const grads = (k: number) => makeTree(300 + k);
-const gradValues = (n: number) =>
-  Array.from({ length: n }, (_, k) => {
-    const g = grads(k);
-    const v = leafValues(g);
-    treeDispose(g);
-    return v;
-  });
+const { grads, gradValues } = gradientSequence(300);
 
 /** optax's scale_by_rms / scale_by_stddev in float64. */
 function rmsReference(n: number, o: ScaleByRmsOptions = {}) {

@@ -1,15 +1,8 @@
 import { trace } from './trace';
-import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, elementwiseReference, expectTreesClose, makeTree, runTransform, gradientSequence } from '../test-utils';
 import { treeDispose } from '../tree';
 
-const grads = (k: number) => makeTree(100 + k);
-const gradValues = (n: number) =>
-  Array.from({ length: n }, (_, k) => {
-    const g = grads(k);
-    const v = leafValues(g);
-    treeDispose(g);
-    return v;
-  });
+const { grads, gradValues } = gradientSequence(100);
 
 describe('trace', () => {
   it('heavy ball: t = g + decay t, update t (float64 reference, 5 steps)', () => {
