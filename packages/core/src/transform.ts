@@ -39,6 +39,8 @@ export interface Extras {
  * once it has the results.
  */
 export interface Transform<S = unknown> {
+  /** The public function that built it (`adam`, `chain`), which its errors name. */
+  readonly name?: string;
   init(params: Tree): S;
   update(updates: Tree, state: S, params?: Tree, extras?: Extras): [Tree, S];
   /**

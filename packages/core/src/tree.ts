@@ -32,12 +32,23 @@ export function describePath(path: string): string {
 }
 
 /**
- * Leaves of a tree in a fixed order (array order, then record keys in insertion order), with
- * their paths. `isLeaf` decides what counts as a leaf; by default tensors do.
+ * Record keys in Basin's canonical order: sorted (JavaScript's default string order, which is
+ * JAX's order for the ASCII keys trees use). Leaves are paired by path, never by insertion
+ * order, so `{a, b}` and `{b, a}` flatten alike.
+ */
+export function sortedKeys(record: object): string[] {
+  return Object.keys(record).sort();
+}
+
+/**
+ * Leaves of a tree in the canonical order (arrays by index, record keys sorted as JAX sorts a
+ * dict's keys), with their paths. `isLeaf` decides what counts as a leaf; by default tensors do.
+ * `what` names the tree in the error for a node that is none of leaf, array or record.
  */
 export function treeLeaves<L = tf.Tensor>(
   tree: TreeOf<L>,
   isLeaf: (x: unknown) => boolean = isTensor,
+  what = 'tree leaf',
 ): TreeLeaf<L>[] {
   const out: TreeLeaf<L>[] = [];
   const visit = (node: unknown, path: string): void => {
@@ -46,9 +57,9 @@ export function treeLeaves<L = tf.Tensor>(
     } else if (Array.isArray(node)) {
       node.forEach((child, i) => visit(child, childPath(path, i)));
     } else if (isRecord(node)) {
-      for (const key of Object.keys(node)) visit(node[key], childPath(path, key));
+      for (const key of sortedKeys(node)) visit(node[key], childPath(path, key));
     } else {
-      throw new BasinError(`tree leaf at ${describePath(path)} is ${describeValue(node)}; expected a tensor, an array or a record`);
+      throw new BasinError(`${what} at ${describePath(path)} is ${describeValue(node)}; expected a tensor, an array or a record`);
     }
   };
   visit(tree, '');
@@ -60,7 +71,10 @@ export function treeFlatten<L = tf.Tensor>(tree: TreeOf<L>, isLeaf: (x: unknown)
   return treeLeaves(tree, isLeaf).map((entry) => entry.leaf);
 }
 
-/** Rebuilds a tree with the structure of `like`, taking new leaves in `treeLeaves` order. */
+/**
+ * Rebuilds a tree with the structure of `like`, taking new leaves in `treeLeaves` (canonical)
+ * order; records keep the key order of `like`.
+ */
 export function treeUnflatten<L, M>(
   like: TreeOf<L>,
   leaves: readonly M[],
@@ -74,7 +88,8 @@ export function treeUnflatten<L, M>(
     }
     if (Array.isArray(node)) return node.map(build);
     const out: { [key: string]: TreeOf<M> } = {};
-    for (const key of Object.keys(node as object)) out[key] = build((node as Record<string, unknown>)[key]);
+    for (const key of Object.keys(node as object)) out[key] = undefined as unknown as TreeOf<M>; // keeps like's key order
+    for (const key of sortedKeys(node as object)) out[key] = build((node as Record<string, unknown>)[key]);
     return out;
   };
   const result = build(like);
@@ -84,7 +99,7 @@ export function treeUnflatten<L, M>(
   return result;
 }
 
-function describeValue(x: unknown): string {
+export function describeValue(x: unknown): string {
   if (x === null) return 'null';
   if (x === undefined) return 'undefined';
   if (isTensor(x)) return `a tensor of shape [${x.shape.join(', ')}]`;
@@ -127,10 +142,10 @@ export function assertSameStructure(
       if (!isRecord(y)) {
         throw new BasinError(`${b} does not match ${a} at ${describePath(path)}: expected ${describeValue(x)}, got ${describeValue(y)}`);
       }
-      const xKeys = Object.keys(x);
+      const xKeys = sortedKeys(x);
       const has = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
       const missing = xKeys.filter((k) => !has(y, k));
-      const extra = Object.keys(y).filter((k) => !has(x, k));
+      const extra = sortedKeys(y).filter((k) => !has(x, k));
       if (missing.length > 0 || extra.length > 0) {
         const parts = [];
         if (missing.length > 0) parts.push(`missing {${missing.join(', ')}}`);

@@ -24,8 +24,8 @@ describe('adam', () => {
   });
 
   it('rejects invalid options, naming them', () => {
-    expect(() => adam({ learningRate: 0.1, b2: 1 })).toThrow(/scaleByAdam: b2 must be a number >= 0 and < 1, got 1/);
-    expect(() => adam({ learningRate: Infinity })).toThrow(/scaleByLearningRate: learningRate/);
+    expect(() => adam({ learningRate: 0.1, b2: 1 })).toThrow(/^adam: b2 must be a number >= 0 and < 1, got 1$/);
+    expect(() => adam({ learningRate: Infinity })).toThrow(/^adam: learningRate must be a finite number/);
   });
 });
 
@@ -63,7 +63,7 @@ describe('adamw', () => {
   });
 
   it('rejects a negative weight decay', () => {
-    expect(() => adamw({ learningRate: 0.1, weightDecay: -1 })).toThrow(/addDecayedWeights: weightDecay must be a number >= 0/);
+    expect(() => adamw({ learningRate: 0.1, weightDecay: -1 })).toThrow(/^adamw: weightDecay must be a number >= 0/);
   });
 });
 

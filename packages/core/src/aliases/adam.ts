@@ -5,15 +5,16 @@ import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { addDecayedWeights } from '../transforms/add-decayed-weights';
 import type { LabelSpec } from '../combinators/leaf-labels';
 import type { ScalarOrSchedule } from '../validate';
+import { publicTransform } from '../entry/public-transform';
 
 export interface AdamOptions extends ScaleByAdamOptions {
   learningRate: ScalarOrSchedule;
 }
 
 /** Adam (Kingma & Ba 2015): `chain(scaleByAdam, scaleByLearningRate)`, as optax's `adam`. */
-export function adam({ learningRate, ...rest }: AdamOptions): Transform<unknown[]> {
+export const adam = publicTransform('adam', function adam({ learningRate, ...rest }: AdamOptions): Transform<unknown[]> {
   return chain(scaleByAdam(rest), scaleByLearningRate(learningRate));
-}
+});
 
 export interface AdamWOptions extends AdamOptions {
   /** Decoupled weight decay coefficient. Default 1e-4 (optax's). */
@@ -26,6 +27,6 @@ export interface AdamWOptions extends AdamOptions {
  * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay,
  * `chain(scaleByAdam, addDecayedWeights, scaleByLearningRate)`, as optax's `adamw`.
  */
-export function adamw({ learningRate, weightDecay = 1e-4, mask, ...rest }: AdamWOptions): Transform<unknown[]> {
+export const adamw = publicTransform('adamw', function adamw({ learningRate, weightDecay = 1e-4, mask, ...rest }: AdamWOptions): Transform<unknown[]> {
   return chain(scaleByAdam(rest), addDecayedWeights({ weightDecay, mask }), scaleByLearningRate(learningRate));
-}
+});

@@ -28,8 +28,8 @@ describe('rmsprop', () => {
   });
 
   it('rejects invalid options, naming them', () => {
-    expect(() => rmsprop({ learningRate: 0.1, decay: 1 })).toThrow(/scaleByRms: decay/);
-    expect(() => rmsprop({ learningRate: 0.1, momentum: -1 })).toThrow(/trace: decay must be a number >= 0/);
+    expect(() => rmsprop({ learningRate: 0.1, decay: 1 })).toThrow(/^rmsprop: decay/);
+    expect(() => rmsprop({ learningRate: 0.1, momentum: -1 })).toThrow(/^rmsprop: momentum must be a number >= 0/);
   });
 });
 

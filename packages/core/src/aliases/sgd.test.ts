@@ -49,8 +49,8 @@ describe('sgd', () => {
   });
 
   it('rejects invalid options, naming them', () => {
-    expect(() => sgd({ learningRate: NaN })).toThrow(/scaleByLearningRate: learningRate must be a finite number, got NaN/);
-    expect(() => sgd({ learningRate: 0.1, momentum: 1.5 })).toThrow(/trace: decay must be a number >= 0 and < 1, got 1.5/);
+    expect(() => sgd({ learningRate: NaN })).toThrow(/^sgd: learningRate must be a finite number, got NaN$/);
+    expect(() => sgd({ learningRate: 0.1, momentum: 1.5 })).toThrow(/^sgd: momentum must be a number >= 0 and < 1, got 1.5$/);
   });
 });
 

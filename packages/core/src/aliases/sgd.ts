@@ -3,7 +3,8 @@ import { chain } from '../combinators/chain';
 import { identity } from '../transforms/identity';
 import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { trace } from '../transforms/trace';
-import type { ScalarOrSchedule } from '../validate';
+import { checkNumber, type ScalarOrSchedule } from '../validate';
+import { publicTransform } from '../entry/public-transform';
 
 export interface SgdOptions {
   learningRate: ScalarOrSchedule;
@@ -14,6 +15,7 @@ export interface SgdOptions {
 }
 
 /** Stochastic gradient descent, with optional (Nesterov) momentum: optax's `sgd`. */
-export function sgd({ learningRate, momentum, nesterov = false }: SgdOptions): Transform<unknown[]> {
+export const sgd = publicTransform('sgd', function sgd({ learningRate, momentum, nesterov = false }: SgdOptions): Transform<unknown[]> {
+  if (momentum !== undefined) checkNumber('sgd', 'momentum', momentum, { min: 0, max: 1, maxExclusive: true });
   return chain(momentum === undefined ? identity() : trace({ decay: momentum, nesterov }), scaleByLearningRate(learningRate));
-}
+});

@@ -1,12 +1,13 @@
 import type { Extras, Transform } from '../transform';
 import { BasinError } from '../errors';
-import { Tree, treeClone, treeDispose } from '../tree';
+import { disposeReplaced, Tree, treeClone, treeDispose } from '../tree';
+import { publicTransform } from '../entry/public-transform';
 
 /**
  * Applies transforms in order, each to the updates of the one before (optax's `chain`).
  * The state is an array with one entry per transform.
  */
-export function chain(...transforms: Transform<any>[]): Transform<unknown[]> {
+export const chain = publicTransform('chain', function chain(...transforms: Transform<any>[]): Transform<unknown[]> {
   return {
     init: (params) => transforms.map((t) => t.init(params)),
     update: (updates, state, params, extras) => {
@@ -14,10 +15,10 @@ export function chain(...transforms: Transform<any>[]): Transform<unknown[]> {
       return [out, states];
     },
   };
-}
+});
 
 /** Like `chain`, with a name for each transform: the state is a record keyed by those names. */
-export function namedChain(...entries: [name: string, transform: Transform<any>][]): Transform<Record<string, unknown>> {
+export const namedChain = publicTransform('namedChain', function namedChain(...entries: [name: string, transform: Transform<any>][]): Transform<Record<string, unknown>> {
   const names = entries.map(([name]) => name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate !== undefined) throw new BasinError(`namedChain: two transforms are named '${duplicate}'`);
@@ -29,7 +30,7 @@ export function namedChain(...entries: [name: string, transform: Transform<any>]
       return [out, Object.fromEntries(names.map((n, i) => [n, states[i]]))];
     },
   };
-}
+});
 
 /**
  * Runs transforms in sequence. Intermediate updates belong to the chain and are disposed as
@@ -52,8 +53,9 @@ function runInOrder(
       next.push(s);
     });
   } catch (e) {
-    if (current !== updates) treeDispose(current);
-    treeDispose(next);
+    // Dispose only what this step made: a transform may hand back tensors of the caller's
+    // state (a stateless one returns its state as it came), and those stay the caller's.
+    disposeReplaced([current === updates ? undefined : current, next], updates, states, params);
     throw e;
   }
   // An empty chain still hands back fresh tensors, as every transform must.

@@ -94,8 +94,8 @@ describe('injectHyperparams', () => {
   });
 
   it('validates options at construction, and a bad value set later at the next update (state intact)', () => {
-    expect(() => injectHyperparams<AdamOptions>(adam, { learningRate: 0.1, b1: 2 })).toThrow(/scaleByAdam: b1 must be a number >= 0 and < 1, got 2/);
-    expect(() => injectHyperparams<AdamOptions>(adam, { learningRate: () => NaN })).toThrow(/scaleByLearningRate: learningRate must be a finite number, got NaN/);
+    expect(() => injectHyperparams<AdamOptions>(adam, { learningRate: 0.1, b1: 2 })).toThrow(/^injectHyperparams: b1 must be a number >= 0 and < 1, got 2$/);
+    expect(() => injectHyperparams<AdamOptions>(adam, { learningRate: () => NaN })).toThrow(/^injectHyperparams: learningRate must be a finite number, got NaN$/);
     const params = makeTree(1);
     const t = injectHyperparams<AdamOptions>(adam, { learningRate: 0.1 });
     const state = t.init(params);

@@ -1,6 +1,7 @@
 import { BasinError } from '../errors';
 import type { Transform } from '../transform';
 import type { Schedule } from '../schedule-types';
+import { publicTransform } from '../entry/public-transform';
 
 /** Options where every number may instead be a schedule of the step count. */
 export type Injectable<O> = { [K in keyof O]: O[K] extends number | undefined ? O[K] | Schedule : O[K] };
@@ -30,7 +31,7 @@ export interface InjectOptions<O> {
  *     setHyperparam(state, 'learningRate', 5e-4);
  *     injectHyperparams(adamw, { learningRate: 1e-3, mask: (p) => ... }, { staticArgs: ['mask'] });
  */
-export function injectHyperparams<O extends object>(
+export const injectHyperparams = publicTransform('injectHyperparams', function injectHyperparams<O extends object>(
   factory: (options: O) => Transform<any>,
   options: Injectable<O>,
   { staticArgs = [] }: InjectOptions<O> = {},
@@ -55,7 +56,7 @@ export function injectHyperparams<O extends object>(
       return [out, { count: state.count + 1, hyperparams, inner }];
     },
   };
-}
+});
 
 /**
  * Changes an injected hyperparameter in place, for the following steps. A scheduled one is

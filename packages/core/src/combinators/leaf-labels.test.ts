@@ -10,8 +10,8 @@ describe('labelsForLeaves / selectLeaves', () => {
   it('resolves a label tree to one label per leaf in leaf order', () => {
     const params = makeTree(1);
     const { leaves, labels } = labelsForLeaves('owner', 'labels', { gain: 'b', dense: { bias: 'a', kernel: 'b' } }, params, isString);
-    expect(leaves.map((e) => e.path)).toEqual(['dense.kernel', 'dense.bias', 'gain']);
-    expect(labels).toEqual(['b', 'a', 'b']);
+    expect(leaves.map((e) => e.path)).toEqual(['dense.bias', 'dense.kernel', 'gain']);
+    expect(labels).toEqual(['a', 'b', 'b']);
     const sub = selectLeaves(leaves, labels, 'b');
     expect(Object.keys(sub)).toEqual(['dense.kernel', 'gain']);
     expect(sub.gain).toBe((params as { gain: tf.Tensor }).gain);
@@ -21,7 +21,7 @@ describe('labelsForLeaves / selectLeaves', () => {
   it('calls a label function with the tree', () => {
     const params = makeTree(1);
     const fn = jest.fn(() => ({ dense: { kernel: 'k', bias: 'b' }, gain: 'g' }));
-    expect(labelsForLeaves('owner', 'labels', fn, params, isString).labels).toEqual(['k', 'b', 'g']);
+    expect(labelsForLeaves('owner', 'labels', fn, params, isString).labels).toEqual(['b', 'k', 'g']);
     expect(fn).toHaveBeenCalledWith(params);
     treeDispose(params);
   });

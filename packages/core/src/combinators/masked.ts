@@ -3,6 +3,7 @@ import type { Transform } from '../transform';
 import { treeUnflatten } from '../tree';
 import { LabelSpec, labelsForLeaves, selectLeaves } from './leaf-labels';
 import { assertUpdatesMatch } from '../transforms/state-checks';
+import { publicTransform } from '../entry/public-transform';
 
 export interface MaskedState {
   inner: unknown;
@@ -13,7 +14,7 @@ export interface MaskedState {
  * unchanged (optax's `masked`). The mask is a tree of booleans shaped like the params, or a
  * function of the params returning one. `inner` sees a flat record `{ path: leaf }`.
  */
-export function masked(inner: Transform<any>, mask: LabelSpec<boolean>): Transform<MaskedState> {
+export const masked = publicTransform('masked', function masked(inner: Transform<any>, mask: LabelSpec<boolean>): Transform<MaskedState> {
   const resolve = (tree: Parameters<Transform['init']>[0]) =>
     labelsForLeaves('masked', 'mask', mask, tree, (x) => typeof x === 'boolean');
   return {
@@ -33,4 +34,4 @@ export function masked(inner: Transform<any>, mask: LabelSpec<boolean>): Transfo
       return [treeUnflatten(updates, result), { inner: innerState }];
     },
   };
-}
+});

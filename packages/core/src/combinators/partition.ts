@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
 import type { Transform } from '../transform';
-import { Tree, treeDispose, treeUnflatten } from '../tree';
+import { disposeReplaced, Tree, treeUnflatten } from '../tree';
 import { LabelSpec, labelsForLeaves, selectLeaves } from './leaf-labels';
 import { assertUpdatesMatch } from '../transforms/state-checks';
+import { publicTransform } from '../entry/public-transform';
 
 /**
  * Sends each parameter to the transform of its label (optax's `partition`, formerly
@@ -11,7 +12,7 @@ import { assertUpdatesMatch } from '../transforms/state-checks';
  * the params returning one. Each branch sees a flat record `{ path: leaf }` of just its
  * leaves, so it keeps state only for them. State: `{ [label]: branchState }`.
  */
-export function partition(
+export const partition = publicTransform('partition', function partition(
   transforms: Record<string, Transform<any>>,
   labels: LabelSpec<string>,
 ): Transform<Record<string, unknown>> {
@@ -46,11 +47,11 @@ export function partition(
           for (const [path, leaf] of Object.entries(out as Record<string, tf.Tensor>)) outByPath.set(path, leaf);
         }
       } catch (e) {
-        treeDispose([...outByPath.values()]);
-        treeDispose(nextState);
+        // Only what this step made: a branch may hand back tensors of the caller's state.
+        disposeReplaced([[...outByPath.values()], nextState], updates, state, params);
         throw e;
       }
       return [treeUnflatten(updates, updateLeaves.map((e) => outByPath.get(e.path) as tf.Tensor)), nextState];
     },
   };
-}
+});

@@ -293,7 +293,10 @@ export function leastSquares(rows = 16, { exact = false, seed = 1 } = {}) {
 }
 
 /** `[w..., b...]` of a least-squares params tree, as a plain array. */
-export const flatParams = (p: Tree): number[] => treeLeaves(p).flatMap((e) => vals(e.leaf));
+export const flatParams = (p: Tree): number[] => {
+  const { w, b } = p as { w: tf.Tensor; b?: tf.Tensor };
+  return b === undefined ? vals(w) : [...vals(w), ...vals(b)];
+};
 
 /**
  * A reproducible gradient sequence for transform tests: `grads(k)` is step k's gradient tree

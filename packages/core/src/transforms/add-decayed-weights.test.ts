@@ -43,7 +43,7 @@ describe('addDecayedWeights', () => {
     const params = makeTree(1);
     expectBasinError(
       () => addDecayedWeights({ weightDecay: 0.5, mask: { dense: { kernel: true }, gain: false } }).init(params),
-      /masked: mask does not match the params tree \(no label for 'dense\.bias'\)/,
+      /^addDecayedWeights: mask does not match the params tree \(no label for 'dense\.bias'\)/,
     );
     treeDispose(params);
   });

@@ -6,6 +6,7 @@ import { masked } from '../combinators/masked';
 import type { LabelSpec } from '../combinators/leaf-labels';
 import { requireParams } from './state-checks';
 import type { EmptyState } from './identity';
+import { publicTransform } from '../entry/public-transform';
 
 export interface AddDecayedWeightsOptions {
   /** Coefficient of the params added to the updates (decoupled weight decay). Default 0. */
@@ -18,7 +19,7 @@ export interface AddDecayedWeightsOptions {
  * Adds `weightDecay * params` to the updates: decoupled weight decay (Loshchilov & Hutter
  * 2019) when placed before the learning-rate scaling, as in AdamW.
  */
-export function addDecayedWeights({ weightDecay = 0, mask }: AddDecayedWeightsOptions = {}): Transform<any> {
+export const addDecayedWeights = publicTransform('addDecayedWeights', function addDecayedWeights({ weightDecay = 0, mask }: AddDecayedWeightsOptions = {}): Transform<any> {
   checkNumber('addDecayedWeights', 'weightDecay', weightDecay, { min: 0 });
   const plain: Transform<EmptyState> = {
     init: () => ({}),
@@ -28,4 +29,4 @@ export function addDecayedWeights({ weightDecay = 0, mask }: AddDecayedWeightsOp
     },
   };
   return mask === undefined ? plain : masked(plain, mask);
-}
+});

@@ -3,21 +3,22 @@ import type { Transform } from '../transform';
 import { treeGlobalNorm, treeMap } from '../tree';
 import { checkNumber } from '../validate';
 import type { EmptyState } from './identity';
+import { publicTransform } from '../entry/public-transform';
 
 /** Clips every update entry to `[-maxDelta, maxDelta]`. */
-export function clip(maxDelta: number): Transform<EmptyState> {
+export const clip = publicTransform('clip', function clip(maxDelta: number): Transform<EmptyState> {
   checkNumber('clip', 'maxDelta', maxDelta, { min: 0 });
   return {
     init: () => ({}),
     update: (updates, state) => [treeMap((u) => tf.clipByValue(u, -maxDelta, maxDelta), updates), state],
   };
-}
+});
 
 /**
  * Rescales all updates together so that their global l2 norm is at most `maxNorm`
  * (Pascanu et al. 2013); updates already within the bound pass unchanged.
  */
-export function clipByGlobalNorm(maxNorm: number): Transform<EmptyState> {
+export const clipByGlobalNorm = publicTransform('clipByGlobalNorm', function clipByGlobalNorm(maxNorm: number): Transform<EmptyState> {
   checkNumber('clipByGlobalNorm', 'maxNorm', maxNorm, { min: 0, minExclusive: true });
   return {
     init: () => ({}),
@@ -28,4 +29,4 @@ export function clipByGlobalNorm(maxNorm: number): Transform<EmptyState> {
       return [out, state];
     },
   };
-}
+});

@@ -3,12 +3,13 @@ import type { Transform } from '../transform';
 import { treeGlobalNorm, treeMap } from '../tree';
 import { checkNumber } from '../validate';
 import type { EmptyState } from './identity';
+import { publicTransform } from '../entry/public-transform';
 
 /**
  * Divides updates by their global l2 norm (optax.contrib's `normalize`), giving a unit-norm
  * direction. A zero update stays zero instead of becoming NaN; `eps` is added to the norm.
  */
-export function normalizeByGlobalNorm({ eps = 0 }: { eps?: number } = {}): Transform<EmptyState> {
+export const normalizeByGlobalNorm = publicTransform('normalizeByGlobalNorm', function normalizeByGlobalNorm({ eps = 0 }: { eps?: number } = {}): Transform<EmptyState> {
   checkNumber('normalizeByGlobalNorm', 'eps', eps, { min: 0 });
   return {
     init: () => ({}),
@@ -19,4 +20,4 @@ export function normalizeByGlobalNorm({ eps = 0 }: { eps?: number } = {}): Trans
       return [out, state];
     },
   };
-}
+});

@@ -3,6 +3,7 @@ import type { Transform } from '../transform';
 import { Tree, treeMap, treeZerosLike } from '../tree';
 import { checkNumber } from '../validate';
 import { assertUpdatesMatch } from './state-checks';
+import { publicTransform } from '../entry/public-transform';
 
 export interface ScaleByAdamOptions {
   /** Decay of the first moment, in [0, 1). Default 0.9. */
@@ -39,7 +40,7 @@ export function checkAdamOptions(owner: string, o: ScaleByAdamOptions): Required
  * `mu = b1 mu + (1-b1) g`, `nu = b2 nu + (1-b2) g^2`, update `mu_hat / (sqrt(nu_hat + epsRoot) + eps)`
  * with bias-corrected moments.
  */
-export function scaleByAdam(options: ScaleByAdamOptions = {}): Transform<AdamState> {
+export const scaleByAdam = publicTransform('scaleByAdam', function scaleByAdam(options: ScaleByAdamOptions = {}): Transform<AdamState> {
   const { b1, b2, eps, epsRoot, nesterov } = checkAdamOptions('scaleByAdam', options);
   return {
     init: (params) => ({ count: 0, mu: treeZerosLike(params), nu: treeZerosLike(params) }),
@@ -68,4 +69,4 @@ export function scaleByAdam(options: ScaleByAdamOptions = {}): Transform<AdamSta
       return [out, { count, mu, nu }];
     },
   };
-}
+});

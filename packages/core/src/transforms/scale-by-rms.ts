@@ -4,6 +4,7 @@ import { Tree, treeMap } from '../tree';
 import { checkNumber } from '../validate';
 import { BasinError } from '../errors';
 import { assertUpdatesMatch } from './state-checks';
+import { publicTransform } from '../entry/public-transform';
 
 export interface ScaleByRmsOptions {
   /** Decay of the squared-gradient average, in [0, 1). Default 0.9. */
@@ -31,7 +32,7 @@ export interface RmsState {
  * RMSProp's rescaling (Tieleman & Hinton 2012) as optax's `scale_by_rms` and, when centered,
  * `scale_by_stddev`.
  */
-export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<RmsState> {
+export const scaleByRms = publicTransform('scaleByRms', function scaleByRms(options: ScaleByRmsOptions = {}): Transform<RmsState> {
   const owner = 'scaleByRms';
   const decay = checkNumber(owner, 'decay', options.decay ?? 0.9, { min: 0, max: 1, maxExclusive: true });
   const eps = checkNumber(owner, 'eps', options.eps ?? 1e-8, { min: 0 });
@@ -71,4 +72,4 @@ export function scaleByRms(options: ScaleByRmsOptions = {}): Transform<RmsState>
       return [out, mu ? { count, nu, mu } : { count, nu }];
     },
   };
-}
+});

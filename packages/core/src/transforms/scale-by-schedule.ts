@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { treeMap } from '../tree';
 import { checkScalarOrSchedule, resolveHyper, ScalarOrSchedule } from '../validate';
+import { publicTransform } from '../entry/public-transform';
 
 /** Step counter: the number of updates done so far. */
 export interface CountState {
@@ -9,7 +10,7 @@ export interface CountState {
 }
 
 /** Multiplies updates by `schedule(count)`, where count is the number of steps taken so far. */
-export function scaleBySchedule(schedule: ScalarOrSchedule, owner = 'scaleBySchedule', name = 'schedule'): Transform<CountState> {
+export const scaleBySchedule = publicTransform('scaleBySchedule', function scaleBySchedule(schedule: ScalarOrSchedule, owner = 'scaleBySchedule', name = 'schedule'): Transform<CountState> {
   checkScalarOrSchedule(owner, name, schedule);
   return {
     init: () => ({ count: 0 }),
@@ -18,7 +19,7 @@ export function scaleBySchedule(schedule: ScalarOrSchedule, owner = 'scaleBySche
       return [treeMap((u) => tf.mul(u, factor), updates), { count: state.count + 1 }];
     },
   };
-}
+});
 
 export interface ScaleByLearningRateOptions {
   /** Multiply by `-learningRate` (gradient descent), true by default. */
@@ -29,7 +30,7 @@ export interface ScaleByLearningRateOptions {
  * Multiplies updates by `-learningRate` (a number or a schedule of the step count), turning
  * a descent direction into the step that `applyUpdates` adds to the params.
  */
-export function scaleByLearningRate(
+export const scaleByLearningRate = publicTransform('scaleByLearningRate', function scaleByLearningRate(
   learningRate: ScalarOrSchedule,
   { flipSign = true }: ScaleByLearningRateOptions = {},
 ): Transform<CountState> {
@@ -37,4 +38,4 @@ export function scaleByLearningRate(
   const sign = flipSign ? -1 : 1;
   const schedule = typeof learningRate === 'number' ? () => sign * learningRate : (step: number) => sign * learningRate(step);
   return scaleBySchedule(schedule, 'scaleByLearningRate', 'learningRate');
-}
+});

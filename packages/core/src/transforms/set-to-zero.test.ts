@@ -8,7 +8,7 @@ describe('setToZero', () => {
     const g = makeTree(1);
     const [u, s] = t.update(g, t.init(g));
     expect(leafValues(u)).toEqual({ 'dense.kernel': [0, 0, 0, 0, 0, 0], 'dense.bias': [0, 0], gain: [0] });
-    expect(treeFlatten(u).map((x) => x.shape)).toEqual([[3, 2], [2], []]);
+    expect(treeFlatten(u).map((x) => x.shape)).toEqual([[2], [3, 2], []]); // dense.bias, dense.kernel, gain
     expect(s).toEqual({});
     treeDispose([g, u]);
   });

@@ -3,6 +3,7 @@ import type { Transform } from '../transform';
 import { Tree, treeMap, treeZerosLike } from '../tree';
 import { checkNumber } from '../validate';
 import { assertUpdatesMatch } from './state-checks';
+import { publicTransform } from '../entry/public-transform';
 
 export interface TraceOptions {
   /** Momentum coefficient, in [0, 1). */
@@ -19,7 +20,7 @@ export interface TraceState {
  * Heavy-ball momentum as in optax's `trace`: `t = g + decay * t`, and the update is `t`
  * (or `g + decay * t` with Nesterov).
  */
-export function trace({ decay, nesterov = false }: TraceOptions): Transform<TraceState> {
+export const trace = publicTransform('trace', function trace({ decay, nesterov = false }: TraceOptions): Transform<TraceState> {
   checkNumber('trace', 'decay', decay, { min: 0, max: 1, maxExclusive: true });
   return {
     init: (params) => ({ trace: treeZerosLike(params) }),
@@ -32,4 +33,4 @@ export function trace({ decay, nesterov = false }: TraceOptions): Transform<Trac
       return [out, { trace: next }];
     },
   };
-}
+});
