@@ -5,7 +5,7 @@ import { scaleByLion } from '../transforms/scale-by-lion';
 import { addDecayedWeights } from '../transforms/add-decayed-weights';
 import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { treeDispose } from '../tree';
-import { describeContract, expectTreesClose, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, expectBasinError, expectTreesClose, leafValues, makeTree, runTransform } from '../test-utils';
 
 const grads = (k: number) => makeTree(1200 + k);
 
@@ -33,9 +33,26 @@ describe('lion', () => {
     treeDispose(params);
   });
 
-  it('rejects invalid options, naming them', () => {
-    expect(() => lion({ learningRate: 0.1, b1: -0.5 })).toThrow(/scaleByLion: b1/);
-    expect(() => lion({ learningRate: 0.1, weightDecay: NaN })).toThrow(/addDecayedWeights: weightDecay/);
+  it('refuses invalid options under its own name, naming the option', () => {
+    expectBasinError(() => lion({ learningRate: 0.1, b1: 1 }), /^lion: b1 must be a number >= 0 and < 1, got 1$/);
+    expectBasinError(() => lion({ learningRate: 0.1, b2: 1 }), /^lion: b2 must be a number >= 0 and < 1, got 1$/);
+    expectBasinError(() => lion({ learningRate: 0.1, b1: -0.5 }), /^lion: b1 must be a number >= 0 and < 1, got -0.5$/);
+    expectBasinError(() => lion({ learningRate: 0.1, b2: Infinity }), /^lion: b2 must be a finite number, got Infinity$/);
+    expectBasinError(() => lion({ learningRate: 0.1, weightDecay: NaN }), /^lion: weightDecay must be a finite number, got NaN$/);
+    expectBasinError(() => lion({ learningRate: 0.1, weightDecay: -1 }), /^lion: weightDecay must be a number >= 0, got -1$/);
+    expectBasinError(() => lion({ learningRate: NaN }), /^lion: learningRate must be a finite number, got NaN$/);
+  });
+
+  it('accepts learningRate 0, negative learning rates and weightDecay 0, as optax', () => {
+    const params = makeTree(1);
+    const plain = runTransform(lion({ learningRate: 0.01, weightDecay: 0 }), params, grads, 2);
+    const negative = runTransform(lion({ learningRate: -0.01, weightDecay: 0 }), params, grads, 2);
+    const zero = runTransform(lion({ learningRate: 0 }), params, grads, 1);
+    for (let k = 0; k < 2; k++) {
+      for (const [path, values] of Object.entries(plain[k])) expect(negative[k][path]).toEqual(values.map((v) => -v));
+    }
+    for (const values of Object.values(zero[0])) expect(values.every((v) => v === 0)).toBe(true);
+    treeDispose(params);
   });
 });
 

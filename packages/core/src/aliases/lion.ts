@@ -2,18 +2,25 @@ import type { Transform } from '../transform';
 import { chain } from '../combinators/chain';
 import type { LabelSpec } from '../combinators/leaf-labels';
 import { addDecayedWeights } from '../transforms/add-decayed-weights';
-import { scaleByLion, ScaleByLionOptions } from '../transforms/scale-by-lion';
+import { checkLionOptions, scaleByLion, ScaleByLionOptions } from '../transforms/scale-by-lion';
 import { scaleByLearningRate } from '../transforms/scale-by-schedule';
-import type { ScalarOrSchedule } from '../validate';
+import { checkNumber, checkScalarOrSchedule, ScalarOrSchedule } from '../validate';
 
 export interface LionOptions extends ScaleByLionOptions {
   learningRate: ScalarOrSchedule;
-  /** Decoupled weight decay. Default 1e-3 (optax's). */
+  /** Decoupled weight decay, >= 0. Default 1e-3 (optax's). */
   weightDecay?: number;
   mask?: LabelSpec<boolean>;
 }
 
-/** Lion (Chen et al. 2023): sign updates with decoupled weight decay, as optax's `lion`. */
+/**
+ * Lion (Chen et al. 2023): sign updates with decoupled weight decay, as optax's `lion`:
+ * `chain(scaleByLion, addDecayedWeights, scaleByLearningRate)`. Its options are checked first,
+ * under the name `lion`, so an error names the function the user called.
+ */
 export function lion({ learningRate, weightDecay = 1e-3, mask, ...rest }: LionOptions): Transform<unknown[]> {
-  return chain(scaleByLion(rest), addDecayedWeights({ weightDecay, mask }), scaleByLearningRate(learningRate));
+  const betas = checkLionOptions('lion', rest);
+  checkNumber('lion', 'weightDecay', weightDecay, { min: 0 });
+  checkScalarOrSchedule('lion', 'learningRate', learningRate);
+  return chain(scaleByLion(betas), addDecayedWeights({ weightDecay, mask }), scaleByLearningRate(learningRate));
 }

@@ -5,10 +5,22 @@ import { checkNumber } from '../validate';
 import { assertUpdatesMatch } from './state-checks';
 
 export interface ScaleByLionOptions {
-  /** Interpolation between momentum and gradient for the sign. Default 0.9. */
+  /** Interpolation between momentum and gradient for the sign, in [0, 1). Default 0.9. */
   b1?: number;
-  /** Momentum decay. Default 0.99. */
+  /** Momentum decay, in [0, 1). Default 0.99. */
   b2?: number;
+}
+
+/**
+ * Validates Lion's options under `owner` (the function the user called). b2 = 1 never moves the
+ * momentum off zero, b1 = 1 signs the momentum alone (zero on the first step, and forever with
+ * b2 = 1): both are refused, as is anything outside [0, 1).
+ */
+export function checkLionOptions(owner: string, o: ScaleByLionOptions): Required<ScaleByLionOptions> {
+  return {
+    b1: checkNumber(owner, 'b1', o.b1 ?? 0.9, { min: 0, max: 1, maxExclusive: true }),
+    b2: checkNumber(owner, 'b2', o.b2 ?? 0.99, { min: 0, max: 1, maxExclusive: true }),
+  };
 }
 
 export interface LionState {
@@ -20,8 +32,7 @@ export interface LionState {
  * `u = sign(b1 mu + (1-b1) g)`, then `mu = b2 mu + (1-b2) g`.
  */
 export function scaleByLion(options: ScaleByLionOptions = {}): Transform<LionState> {
-  const b1 = checkNumber('scaleByLion', 'b1', options.b1 ?? 0.9, { min: 0, max: 1 });
-  const b2 = checkNumber('scaleByLion', 'b2', options.b2 ?? 0.99, { min: 0, max: 1 });
+  const { b1, b2 } = checkLionOptions('scaleByLion', options);
   return {
     init: (params) => ({ mu: treeZerosLike(params) }),
     update: (updates, state) => {
