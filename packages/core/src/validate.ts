@@ -6,8 +6,9 @@ import type { Schedule } from './schedule-types';
 /** A hyperparameter given as a constant or as a function of the step count. */
 export type ScalarOrSchedule = number | Schedule;
 
-function fail(owner: string, name: string, expected: string, value: unknown): never {
-  throw new BasinError(`${owner}: ${name} must be ${expected}, got ${typeof value === 'number' ? value : typeof value === 'function' ? 'a function' : JSON.stringify(value)}`);
+function fail(owner: string, name: string, expected: string, value: unknown, described = false): never {
+  const got = described ? String(value) : typeof value === 'number' ? value : typeof value === 'function' ? 'a function' : value === undefined ? 'undefined' : JSON.stringify(value);
+  throw new BasinError(`${owner}: ${name} must be ${expected}, got ${got}`);
 }
 
 /** Finite number checks for hyperparameters; `owner` is the transform's name for the message. */
@@ -62,4 +63,18 @@ export function assertFiniteTree(tree: Tree, name: string): void {
   flags.dispose();
   const bad = entries.findIndex((_, i) => values[i] === 0);
   if (bad >= 0) throw new BasinError(`${name} at ${describePath(entries[bad].path)} contains NaN or Infinity`);
+}
+
+/** Checks that `value` is a Basin transform (an object with `init` and `update` functions). */
+export function checkTransform(owner: string, name: string, value: unknown): void {
+  const t = value as { init?: unknown; update?: unknown } | null | undefined;
+  if (typeof t !== 'object' || t === null || typeof t.init !== 'function' || typeof t.update !== 'function') {
+    const got = value === null || value === undefined ? String(value) : typeof value === 'function' ? `the function ${(value as { name?: string }).name || '(anonymous)'} (call it to make a transform)` : `a ${typeof value}`;
+    fail(owner, name, 'a Basin transform (an object with init and update, e.g. adam({ learningRate: 1e-3 }))', got, true);
+  }
+}
+
+/** Checks that `value` is a function (a loss, a gradient function, a schedule). */
+export function checkFunction(owner: string, name: string, value: unknown): void {
+  if (typeof value !== 'function') fail(owner, name, 'a function', value === undefined ? 'undefined' : value);
 }

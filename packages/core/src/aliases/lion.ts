@@ -5,6 +5,7 @@ import { addDecayedWeights } from '../transforms/add-decayed-weights';
 import { checkLionOptions, scaleByLion, ScaleByLionOptions } from '../transforms/scale-by-lion';
 import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { checkNumber, checkScalarOrSchedule, ScalarOrSchedule } from '../validate';
+import { publicTransform } from '../entry/public-transform';
 
 export interface LionOptions extends ScaleByLionOptions {
   learningRate: ScalarOrSchedule;
@@ -18,9 +19,9 @@ export interface LionOptions extends ScaleByLionOptions {
  * `chain(scaleByLion, addDecayedWeights, scaleByLearningRate)`. Its options are checked first,
  * under the name `lion`, so an error names the function the user called.
  */
-export function lion({ learningRate, weightDecay = 1e-3, mask, ...rest }: LionOptions): Transform<unknown[]> {
+export const lion = publicTransform('lion', function lion({ learningRate, weightDecay = 1e-3, mask, ...rest }: LionOptions): Transform<unknown[]> {
   const betas = checkLionOptions('lion', rest);
   checkNumber('lion', 'weightDecay', weightDecay, { min: 0 });
   checkScalarOrSchedule('lion', 'learningRate', learningRate);
   return chain(scaleByLion(betas), addDecayedWeights({ weightDecay, mask }), scaleByLearningRate(learningRate));
-}
+});

@@ -1,5 +1,6 @@
 import type { Extras, Transform } from '../transform';
 import { BasinError } from '../errors';
+import { checkTransform } from '../validate';
 import { disposeReplaced, Tree, treeClone, treeDispose } from '../tree';
 import { publicTransform } from '../entry/public-transform';
 
@@ -8,6 +9,7 @@ import { publicTransform } from '../entry/public-transform';
  * The state is an array with one entry per transform.
  */
 export const chain = publicTransform('chain', function chain(...transforms: Transform<any>[]): Transform<unknown[]> {
+  transforms.forEach((t, i) => checkTransform('chain', `transform ${i}`, t));
   return {
     init: (params) => transforms.map((t) => t.init(params)),
     update: (updates, state, params, extras) => {
@@ -23,6 +25,7 @@ export const namedChain = publicTransform('namedChain', function namedChain(...e
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate !== undefined) throw new BasinError(`namedChain: two transforms are named '${duplicate}'`);
   const transforms = entries.map(([, t]) => t);
+  entries.forEach(([name, t]) => checkTransform('namedChain', `transform '${name}'`, t));
   return {
     init: (params) => Object.fromEntries(entries.map(([name, t]) => [name, t.init(params)])),
     update: (updates, state, params, extras) => {

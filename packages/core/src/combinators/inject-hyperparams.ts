@@ -1,5 +1,6 @@
 import { BasinError } from '../errors';
 import type { Transform } from '../transform';
+import { checkFunction } from '../validate';
 import type { Schedule } from '../schedule-types';
 import { publicTransform } from '../entry/public-transform';
 
@@ -36,6 +37,8 @@ export const injectHyperparams = publicTransform('injectHyperparams', function i
   options: Injectable<O>,
   { staticArgs = [] }: InjectOptions<O> = {},
 ): Transform<InjectedState> {
+  checkFunction('injectHyperparams', 'factory', factory);
+  if (typeof options !== 'object' || options === null) throw new BasinError(`injectHyperparams: options must be an options record, got ${String(options)}`);
   const scheduled = new Map<string, Schedule>();
   for (const [key, value] of Object.entries(options)) {
     if (typeof value === 'function' && !staticArgs.includes(key as keyof O)) scheduled.set(key, value as Schedule);

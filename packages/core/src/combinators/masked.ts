@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
+import { checkTransform } from '../validate';
 import { treeUnflatten } from '../tree';
 import { LabelSpec, labelsForLeaves, selectLeaves } from './leaf-labels';
 import { assertUpdatesMatch } from '../transforms/state-checks';
@@ -15,6 +16,7 @@ export interface MaskedState {
  * function of the params returning one. `inner` sees a flat record `{ path: leaf }`.
  */
 export const masked = publicTransform('masked', function masked(inner: Transform<any>, mask: LabelSpec<boolean>): Transform<MaskedState> {
+  checkTransform('masked', 'inner', inner);
   const resolve = (tree: Parameters<Transform['init']>[0]) =>
     labelsForLeaves('masked', 'mask', mask, tree, (x) => typeof x === 'boolean');
   return {

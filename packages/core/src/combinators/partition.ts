@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
 import type { Transform } from '../transform';
+import { checkTransform } from '../validate';
 import { disposeReplaced, Tree, treeUnflatten } from '../tree';
 import { LabelSpec, labelsForLeaves, selectLeaves } from './leaf-labels';
 import { assertUpdatesMatch } from '../transforms/state-checks';
@@ -17,7 +18,9 @@ export const partition = publicTransform('partition', function partition(
   labels: LabelSpec<string>,
 ): Transform<Record<string, unknown>> {
   const owner = 'partition';
+  if (typeof transforms !== 'object' || transforms === null) throw new BasinError(`${owner}: transforms must be a record { label: transform }, got ${String(transforms)}`);
   const names = Object.keys(transforms);
+  for (const name of names) checkTransform(owner, `transforms['${name}']`, transforms[name]);
   const resolve = (tree: Tree) => {
     const r = labelsForLeaves(owner, 'labels', labels, tree, (x) => typeof x === 'string');
     const unknown = [...new Set(r.labels)].filter((l) => !(l in transforms));

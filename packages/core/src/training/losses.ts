@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
+import { entryPoint } from '../entry/entry-point';
 
 /** A loss on targets and model outputs, averaged over the batch. */
 export type OutputLoss = (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Scalar;
@@ -32,9 +33,9 @@ export const outputLosses: Record<OutputLossName, OutputLoss> = {
     }),
 };
 
-export function resolveOutputLoss(loss: OutputLoss | OutputLossName): OutputLoss {
+export const resolveOutputLoss = entryPoint('resolveOutputLoss', function resolveOutputLoss(loss: OutputLoss | OutputLossName): OutputLoss {
   if (typeof loss === 'function') return loss;
   const fn = outputLosses[loss];
   if (!fn) throw new BasinError(`loss must be a function or one of ${Object.keys(outputLosses).join(', ')}, got '${String(loss)}'`);
   return fn;
-}
+});

@@ -25,10 +25,10 @@ describe('microbatchRange', () => {
   });
 
   it('names a bad count or index', () => {
-    expect(() => microbatchRange(4, { index: 0, count: 5 })).toThrow(/microbatch: count must be an integer >= 1 and <= 4, got 5/);
-    expect(() => microbatchRange(4, { index: 0, count: 0 })).toThrow(/microbatch: count/);
-    expect(() => microbatchRange(4, { index: 2, count: 2 })).toThrow(/microbatch: index must be an integer >= 0 and <= 1, got 2/);
-    expect(() => microbatchRange(4, { index: 0.5, count: 2 })).toThrow(/microbatch: index/);
+    expect(() => microbatchRange(4, { index: 0, count: 5 })).toThrow(/microbatchRange: count must be an integer >= 1 and <= 4, got 5/);
+    expect(() => microbatchRange(4, { index: 0, count: 0 })).toThrow(/^microbatchRange: count/);
+    expect(() => microbatchRange(4, { index: 2, count: 2 })).toThrow(/microbatchRange: index must be an integer >= 0 and <= 1, got 2/);
+    expect(() => microbatchRange(4, { index: 0.5, count: 2 })).toThrow(/microbatchRange: index/);
   });
 });
 
@@ -50,7 +50,7 @@ describe('batchSize / sliceBatch', () => {
     expect(leafValues(second)).toEqual({ x: [6, 7, 8, 9], y: [13, 14] });
     const first = sliceBatch(batch, { index: 0, count: 2 });
     expect(leafValues(first)).toEqual({ x: [0, 1, 2, 3, 4, 5], y: [10, 11, 12] });
-    expectBasinError(() => sliceBatch(batch, { index: 0, count: 6 }), /microbatch: count/);
+    expectBasinError(() => sliceBatch(batch, { index: 0, count: 6 }), /^sliceBatch: count/);
     expectNoLeak(() => treeDispose(sliceBatch(batch, { index: 1, count: 3 })));
     treeDispose([batch, first, second]);
   });

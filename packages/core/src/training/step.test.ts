@@ -70,18 +70,18 @@ describe('step', () => {
     const snap = snapshot([first.params, state, batch]);
 
     const nanBatch = { x: batch.x, y: tf.tensor2d([NaN, ...problem.Y.slice(1)], [16, 2]) };
-    expectBasinError(() => step(opt, problem.lossFn, first.params, state, nanBatch), /^loss contains NaN or Infinity; params and optimizer state were left unchanged$/);
+    expectBasinError(() => step(opt, problem.lossFn, first.params, state, nanBatch), /^step: loss contains NaN or Infinity; params and optimizer state were left unchanged$/);
 
     // sqrt(|w|) is finite at w = 0 but its gradient is not.
     const sqrtLoss = (p: Tree) => tf.sum(tf.sqrt(tf.abs((p as { w: tf.Tensor }).w))) as tf.Scalar;
     const zeroW = { w: tf.zeros([3, 2]), b: tf.zeros([2]) };
     const zeroState = opt.init(zeroW);
     const zeroSnap = snapshot([zeroW, zeroState]);
-    expectBasinError(() => step(opt, sqrtLoss, zeroW, zeroState, batch), /^gradients at 'w' contains NaN or Infinity/);
+    expectBasinError(() => step(opt, sqrtLoss, zeroW, zeroState, batch), /^step: gradients at 'w' contains NaN or Infinity/);
     expectIntact(zeroSnap);
 
     const huge = chain(scale(1e38), scale(1e38));
-    expectBasinError(() => step(huge, problem.lossFn, first.params, [{}, {}], batch), /^updates at 'b' contains NaN or Infinity/);
+    expectBasinError(() => step(huge, problem.lossFn, first.params, [{}, {}], batch), /^step: updates at 'b' contains NaN or Infinity/);
 
     expectIntact(snap);
     // Everything is still usable: a good step goes through.

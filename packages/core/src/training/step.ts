@@ -5,12 +5,14 @@ import { Tree, treeDispose, treeLeaves, treeZerosLike, describePath } from '../t
 import { applyUpdates } from '../transforms/apply-updates';
 import { batchSize, microbatchRange, sliceBatch } from './microbatch';
 import { LossFn, valueAndGrad } from './value-and-grad';
+import { entryPoint } from '../entry/entry-point';
+import { checkFunction, checkTransform } from '../validate';
 
 /**
  * `extras.gradFn` for a functional loss on one batch: loss and gradients at any params, on the
  * whole batch or on one microbatch of it. This is what the SAM family calls.
  */
-export function makeGradFn<B extends Tree>(lossFn: LossFn<B>, batch: B): GradFn {
+export const makeGradFn = entryPoint('makeGradFn', function makeGradFn<B extends Tree>(lossFn: LossFn<B>, batch: B): GradFn {
   const grad = valueAndGrad(lossFn);
   return (params, microbatch) => {
     if (microbatch === undefined) return grad(params, batch);
@@ -21,7 +23,7 @@ export function makeGradFn<B extends Tree>(lossFn: LossFn<B>, batch: B): GradFn 
       treeDispose(slice);
     }
   };
-}
+});
 
 /** Throws naming the first tree and leaf with NaN or Infinity; one data read for all of them. */
 export function assertAllFinite(named: [name: string, tree: Tree][]): void {
@@ -57,7 +59,7 @@ export interface StepResult<S> {
  * left alone; the caller owns the results. If the loss, gradients or updates are not finite it
  * throws and returns nothing, so the old params and state stay valid.
  */
-export function step<S, B extends Tree>(
+export const step = entryPoint('step', function step<S, B extends Tree>(
   transform: Transform<S>,
   lossFn: LossFn<B>,
   params: Tree,
@@ -65,21 +67,26 @@ export function step<S, B extends Tree>(
   batch: B,
   options: StepOptions = {},
 ): StepResult<S> {
+  checkFunction('step', 'lossFn', lossFn);
   return stepWithGradFn(transform, makeGradFn(lossFn, batch), params, state, { ...options, batchSize: rowsOf(batch) });
-}
+});
 
 /**
  * `step` for a caller that has a gradient function rather than a functional loss (a model
  * adapter, a curve trainer's chain rule). Same contract. `batchSize` is passed on as
  * `extras.batchSize` and weighs microbatch losses.
  */
-export function stepWithGradFn<S>(
+export const stepWithGradFn = entryPoint('stepWithGradFn', function stepWithGradFn<S>(
   transform: Transform<S>,
   gradFn: GradFn,
   params: Tree,
   state: S,
   { checkFinite = true, batchSize }: StepOptions & { batchSize?: number } = {},
 ): StepResult<S> {
+  checkTransform('stepWithGradFn', 'transform', transform);
+  checkFunction('stepWithGradFn', 'gradFn', gradFn);
+  if (params === undefined || params === null) throw new BasinError(`stepWithGradFn: params must be a tree of tensors, got ${params}`);
+  treeLeaves(params, undefined, 'params');
   if (transform.computesOwnGradients) {
     // Skip the gradient nobody reads; the loss before the step is the row-weighted mean of
     // the losses the transform's own gradFn calls found at the current params.
@@ -107,7 +114,7 @@ export function stepWithGradFn<S>(
   }
   const { loss, grads } = gradFn(params);
   return runStep(transform, params, state, grads, () => loss, { gradFn, loss, batchSize }, checkFinite);
-}
+});
 
 /** The batch's row count, when its leaves share a first dimension (a batch may be any tree). */
 function rowsOf(batch: Tree): number | undefined {

@@ -85,7 +85,7 @@ describe('Trainer', () => {
     trainer.step(batch);
     const other = new Trainer({ transform: sgd({ learningRate: 0.1 }), loss: exact.lossFn, params: { w: tf.zeros([4, 2]), b: tf.zeros([2]) } });
     const snap = snapshot([trainer.params, trainer.state]);
-    expectBasinError(() => trainer.restore(other.save()), /restoreCheckpoint: checkpoint params does not match model params at 'w': expected shape \[3, 2\], got \[4, 2\]/);
+    expectBasinError(() => trainer.restore(other.save()), /^Trainer.restore: checkpoint params does not match model params at 'w': expected shape \[3, 2\], got \[4, 2\]/);
     expectIntact(snap);
     expect(trainer.steps).toBe(1);
     trainer.dispose();

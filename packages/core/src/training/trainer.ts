@@ -1,6 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
-import { Tree, treeClone, treeDispose } from '../tree';
+import { BasinError } from '../errors';
+import { runEntryPoint } from '../entry/entry-point';
+import { checkFunction, checkTransform } from '../validate';
+import { Tree, treeClone, treeDispose, treeLeaves } from '../tree';
 import { restoreCheckpoint, saveCheckpoint, TrainingCheckpoint } from '../checkpoint';
 import { step, StepOptions } from './step';
 import type { LossFn } from './value-and-grad';
@@ -27,17 +30,30 @@ export class Trainer<B extends Tree = Tree> {
   private readonly loss: LossFn<B>;
   private readonly stepOptions: StepOptions;
 
-  constructor({ transform, loss, params, ...stepOptions }: TrainerOptions<B>) {
+  constructor(options: TrainerOptions<B>) {
+    const { transform, loss, params, ...stepOptions } = runEntryPoint('Trainer', () => {
+      if (typeof options !== 'object' || options === null) throw new BasinError(`options must be { transform, loss, params }, got ${String(options)}`);
+      checkTransform('Trainer', 'transform', options.transform);
+      checkFunction('Trainer', 'loss', options.loss);
+      if (options.params === undefined || options.params === null) throw new BasinError(`params must be a tree of tensors, got ${options.params}`);
+      treeLeaves(options.params, undefined, 'params');
+      return options;
+    });
     this.transform = transform;
     this.loss = loss;
     this.stepOptions = stepOptions;
     this.params = treeClone(params);
-    this.state = transform.init(this.params);
+    try {
+      this.state = runEntryPoint('Trainer', () => transform.init(this.params));
+    } catch (e) {
+      treeDispose(this.params);
+      throw e;
+    }
   }
 
   /** One step on `batch`; returns the loss before the step. */
   step(batch: B): number {
-    const result = step(this.transform, this.loss, this.params, this.state, batch, this.stepOptions);
+    const result = runEntryPoint('Trainer.step', () => step(this.transform, this.loss, this.params, this.state, batch, this.stepOptions));
     treeDispose(this.params);
     treeDispose(this.state);
     this.params = result.params;
@@ -48,12 +64,12 @@ export class Trainer<B extends Tree = Tree> {
 
   /** A JSON-friendly snapshot of params, state and step count (see `saveCheckpoint`). */
   save(): TrainingCheckpoint {
-    return saveCheckpoint({ params: this.params, state: this.state, steps: this.steps });
+    return runEntryPoint('Trainer.save', () => saveCheckpoint({ params: this.params, state: this.state, steps: this.steps }));
   }
 
   /** Replaces params and state by those of a checkpoint; the run continues the same trajectory. */
   restore(checkpoint: TrainingCheckpoint): void {
-    const { params, state, steps } = restoreCheckpoint(checkpoint, this.params);
+    const { params, state, steps } = runEntryPoint('Trainer.restore', () => restoreCheckpoint(checkpoint, this.params));
     treeDispose(this.params);
     treeDispose(this.state);
     this.params = params;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
 import type { LossAndGrads } from '../transform';
 import { Tree, treeFlatten, treeUnflatten } from '../tree';
+import { entryPoint } from '../entry/entry-point';
 
 /** A loss written as a function of the params tree and a batch. */
 export type LossFn<B = Tree> = (params: Tree, batch: B) => tf.Scalar;
@@ -11,7 +12,7 @@ export type LossFn<B = Tree> = (params: Tree, batch: B) => tf.Scalar;
  * of the params tree (the tree may hold plain tensors or tf.Variables). The caller owns the
  * returned loss and gradients.
  */
-export function valueAndGrad<B>(lossFn: LossFn<B>): (params: Tree, batch: B) => LossAndGrads {
+export const valueAndGrad = entryPoint('valueAndGrad', function valueAndGrad<B>(lossFn: LossFn<B>): (params: Tree, batch: B) => LossAndGrads {
   return (params, batch) => {
     const leaves = treeFlatten(params);
     // Nothing is thrown inside the tape: TF.js would leak the tensors it saved for backprop.
@@ -39,4 +40,4 @@ export function valueAndGrad<B>(lossFn: LossFn<B>): (params: Tree, batch: B) => 
     const full = grads.map((g, i) => g ?? tf.zerosLike(leaves[i]));
     return { loss: value as tf.Scalar, grads: treeUnflatten(params, full) };
   };
-}
+});

@@ -3,6 +3,7 @@ import type { Transform } from '../transform';
 import { Tree, treeMap, treeZerosLike } from '../tree';
 import { checkNumber } from '../validate';
 import { assertUpdatesMatch } from './state-checks';
+import { publicTransform } from '../entry/public-transform';
 
 export interface ScaleByLionOptions {
   /** Interpolation between momentum and gradient for the sign, in [0, 1). Default 0.9. */
@@ -31,7 +32,7 @@ export interface LionState {
  * Lion's sign update (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"):
  * `u = sign(b1 mu + (1-b1) g)`, then `mu = b2 mu + (1-b2) g`.
  */
-export function scaleByLion(options: ScaleByLionOptions = {}): Transform<LionState> {
+export const scaleByLion = publicTransform('scaleByLion', function scaleByLion(options: ScaleByLionOptions = {}): Transform<LionState> {
   const { b1, b2 } = checkLionOptions('scaleByLion', options);
   return {
     init: (params) => ({ mu: treeZerosLike(params) }),
@@ -42,4 +43,4 @@ export function scaleByLion(options: ScaleByLionOptions = {}): Transform<LionSta
       return [out, { mu }];
     },
   };
-}
+});
