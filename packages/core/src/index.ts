@@ -55,6 +55,7 @@ export { Trainer, readScalar } from './training/trainer';
 export type { TrainerOptions } from './training/trainer';
 export { ModelTrainer } from './training/model-trainer';
 export type { ModelTrainerOptions, LayersModelLike, LayerVariableLike } from './training/model-trainer';
+export * from './training/model-losses';
 export { fitEpochs } from './training/fit';
 export type { FitOptions } from './training/fit';
 export { mulberry32 } from './training/random';

@@ -45,4 +45,25 @@ describe('fast geometric ensembling', () => {
     expectNoLeak(() => tf.dispose(fge.predict(x)));
     fge.dispose();
   });
+
+  it('ModelFgeTrainer minimises and reports the loss with the model\'s regularizers, as tf.LayersModel.trainOnBatch', async () => {
+    const make = () => {
+      const m = tf.sequential({ layers: [tf.layers.dense({ units: 3, activation: 'softmax', inputShape: [2], kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }), kernelRegularizer: tf.regularizers.l2({ l2: 1 }) })] });
+      return m;
+    };
+    const x = tf.randomNormal([6, 2], 0, 1, 'float32', 2);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3);
+    const model = make();
+    const keras = make();
+    // The first step runs at the cycle's start, learning rate `high`.
+    keras.compile({ optimizer: tf.train.sgd(0.5), loss: 'categoricalCrossentropy' });
+    const fge = new ModelFgeTrainer(model, { loss: 'categoricalCrossentropy', transform: (lr) => sgd({ learningRate: lr }), high: 0.5, low: 0.05, cycleSteps: 4 });
+    expectClose([fge.trainOnBatch(x, y)], [(await keras.trainOnBatch(x, y)) as number], 1e-5);
+    expectClose(treeToVector(model.trainableWeights.map((w) => w.read())).dataSync(), treeToVector(keras.trainableWeights.map((w) => w.read())).dataSync(), 1e-5);
+    fge.dispose();
+    model.dispose();
+    keras.dispose();
+    tf.dispose([x, y]);
+  });
 });
+

@@ -119,7 +119,9 @@ export interface ModelSnapshot {
 
 /**
  * Fast Geometric Ensembling for a `tf.LayersModel` (core's `ModelTrainer` with the cyclical
- * learning rate). `predict(x)` averages the snapshots' outputs, each with its own statistics.
+ * learning rate; the loss it minimises and reports includes the model's own losses, such as weight
+ * regularizers, as `model.fit`). `predict(x)` averages the snapshots' outputs, each with its own
+ * statistics.
  */
 export class ModelFgeTrainer {
   readonly snapshots: ModelSnapshot[] = [];

@@ -118,3 +118,68 @@ describe('ModelCurveTrainer', () => {
     short.dispose();
   });
 });
+
+describe('ModelCurveTrainer with model losses (regularizers)', () => {
+  const x = tf.randomNormal([8, 4], 0, 1, 'float32', 5);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 1, 0], 'int32'), 3);
+  /** `makeModel` with l2 (0.5) on the first kernel and l1l2 on the last bias. */
+  const regularised = (seed: number) => {
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ units: 5, activation: 'tanh', inputShape: [4], kernelInitializer: tf.initializers.glorotNormal({ seed }), biasInitializer: tf.initializers.randomNormal({ seed: seed + 1, stddev: 0.3 }), kernelRegularizer: tf.regularizers.l2({ l2: 0.5 }) }));
+    model.add(tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 2 }), biasInitializer: tf.initializers.randomNormal({ seed: seed + 3, stddev: 0.3 }), biasRegularizer: tf.regularizers.l1l2({ l1: 0.1, l2: 0.2 }) }));
+    return model;
+  };
+  // The same objective written functionally: output loss + the regularizers at the point.
+  const functionalReg = (p: Tree, batch: { x: tf.Tensor; y: tf.Tensor }) =>
+    tf.tidy(() => {
+      const [k1, , , b2] = p as tf.Tensor[];
+      const penalty = tf.addN([tf.mul(0.5, tf.sum(tf.square(k1))), tf.mul(0.1, tf.sum(tf.abs(b2))), tf.mul(0.2, tf.sum(tf.square(b2)))]);
+      return tf.add(functional(p, batch), penalty) as tf.Scalar;
+    });
+  const a = regularised(1);
+  const wa = modelWeights(a);
+  const wb = modelWeights(regularised(100));
+
+  it('loss and curve gradient include the regularizers at the point (and weight decay on top)', () => {
+    const curve = new Curve(wa, wb, { bends: 1 });
+    const trainer = new ModelCurveTrainer(a, { curve, transform: sgd({ learningRate: 0.1 }), loss: 'categoricalCrossentropy', weightDecay: 0.01 });
+    const t = 0.35;
+    const { loss, grads } = trainer.lossAndGrads(x, y, t);
+    const reference = valueAndGrad(curveLoss(curve, functionalReg, { t, weightDecay: 0.01 }))(trainer.params, { x, y });
+    expectClose(loss.dataSync(), reference.loss.dataSync(), 1e-5);
+    expectClose(flat(grads), flat(reference.grads), 1e-4);
+    // Without the regularizers the loss would be much lower: the check has teeth.
+    const plain = valueAndGrad(curveLoss(curve, functional, { t, weightDecay: 0.01 }))(trainer.params, { x, y });
+    expect(loss.dataSync()[0] - plain.loss.dataSync()[0]).toBeGreaterThan(0.5);
+    // A step reports the same loss and moves the params by -lr * that gradient.
+    const before = flat(trainer.params);
+    const reported = trainer.trainOnBatchAt(x, y, t);
+    expectClose([reported], reference.loss.dataSync(), 1e-5);
+    const g = flat(reference.grads);
+    expectClose(flat(trainer.params), before.map((v, i) => v - 0.1 * g[i]), 1e-5);
+    tf.dispose([loss, grads, reference, plain] as never);
+    trainer.dispose();
+    curve.dispose();
+  });
+
+  it('at an endpoint, reports the loss tf.LayersModel.trainOnBatch reports for that model', async () => {
+    const curve = new Curve(wa, wb);
+    const trainer = new ModelCurveTrainer(a, { curve, transform: sgd({ learningRate: 0.1 }), loss: 'categoricalCrossentropy' });
+    const keras = regularised(100); // the end point's weights
+    keras.compile({ optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy' });
+    const kerasLoss = (await keras.trainOnBatch(x, y)) as number;
+    expectClose([trainer.trainOnBatchAt(x, y, 1)], [kerasLoss], 1e-5);
+    trainer.dispose();
+    curve.dispose();
+    keras.dispose();
+  });
+
+  it('takes leak-free steps and leaves the model as it was', () => {
+    const curve = new Curve(wa, wb);
+    const trainer = new ModelCurveTrainer(a, { curve, transform: sgd({ learningRate: 0.1, momentum: 0.9 }), loss: 'categoricalCrossentropy', seed: 3 });
+    expectNoLeak(() => trainer.trainOnBatch(x, y));
+    expect(flat(modelWeights(a))).toEqual(flat(wa));
+    trainer.dispose();
+    curve.dispose();
+  });
+});

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  addModelLosses,
   BasinError,
   checkNumber,
   FitOptions,
@@ -27,7 +28,10 @@ export interface ModelCurveTrainerOptions extends StepOptions {
   curve: Curve;
   transform: Transform<any>;
   loss: OutputLoss | OutputLossName;
-  /** Weight decay on the point at t (`weightDecay / 2 * ||theta(t)||^2`). Default 0. */
+  /**
+   * Weight decay on the point at t (`weightDecay / 2 * ||theta(t)||^2`). Default 0. The model's own
+   * regularizers (`kernelRegularizer`, `addLoss`) are always part of the loss, on top of this.
+   */
   weightDecay?: number;
   /** Seed of the generator that draws t for each batch (default 0). */
   seed?: number;
@@ -40,7 +44,8 @@ export interface ModelCurveTrainerOptions extends StepOptions {
  *
  * How the gradient is taken (exact, and one forward/backward pass): each batch draws one
  * `t ~ U(0, 1)`, the point `theta(t)` is written into the model's trainable weights, and
- * `tf.variableGrads` gives the gradient `g` of the loss at that point. The point is linear in the
+ * `tf.variableGrads` gives the gradient `g` of the loss at that point (the output loss plus the
+ * model's own losses, such as weight regularizers, as `model.fit` minimises). The point is linear in the
  * control points, so `dL/dtheta_i = c_i(t) g` exactly (`Curve.controlPointGrads`). The model's
  * weights and BatchNorm statistics are put back after every step (the model is only borrowed), and
  * `extras.gradFn` (the SAM family) evaluates other curve params at the same t and batch.
@@ -102,7 +107,8 @@ export class ModelCurveTrainer {
         const { value, grads } = tf.variableGrads(() => {
           const out = this.model.apply(xs, { training: true });
           if (!(out instanceof tf.Tensor)) throw new BasinError('ModelCurveTrainer: the model must have a single output tensor');
-          return this.loss(ys, out);
+          // Plus the model's own losses (regularizers, addLoss) at the point, as model.fit.
+          return addModelLosses(this.model, this.loss(ys, out));
         }, vars);
         return { loss: value, grads: treeUnflatten(point, vars.map((v) => grads[v.name])) };
       } finally {

@@ -59,3 +59,37 @@ describe('modelEvaluator', () => {
     expect(() => evaluator(point.slice(1))).toThrow(/modelEvaluator: the point has 5 tensors but the model has 6/);
   });
 });
+
+describe('modelEvaluator with model losses (regularizers)', () => {
+  const x = tf.randomNormal([12, 4], 0, 1, 'float32', 7);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 1], 'int32'), 3);
+  const regularised = (seed: number) =>
+    tf.sequential({
+      layers: [
+        tf.layers.dense({ units: 6, inputShape: [4], activation: 'tanh', kernelInitializer: tf.initializers.glorotNormal({ seed }), kernelRegularizer: tf.regularizers.l2({ l2: 0.5 }) }),
+        tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }), kernelRegularizer: tf.regularizers.l1({ l1: 0.05 }) }),
+      ],
+    });
+
+  it('reports the loss with the regularizers at the point added, train and test alike (as Keras\' evaluate)', () => {
+    const model = regularised(1);
+    const test = { x: tf.slice(x, 0, 5), y: tf.slice(y, 0, 5) };
+    const evaluator = modelEvaluator(model, { loss: 'categoricalCrossentropy', train: { x, y }, test, batchSize: 5 });
+    const reference = regularised(50);
+    const point = modelWeights(reference);
+    const result = evaluator(point) as { train: { loss: number }; test: { loss: number } };
+    const penalty = tf.tidy(() => tf.addN(reference.layers.flatMap((l) => l.losses.map((f) => f()))).dataSync()[0]);
+    expect(penalty).toBeGreaterThan(0.5);
+    const outputLoss = (xs: tf.Tensor, ys: tf.Tensor) => tf.tidy(() => outputLosses.categoricalCrossentropy(ys, reference.apply(xs) as tf.Tensor).dataSync()[0]);
+    expectClose([result.train.loss, result.test.loss], [outputLoss(x, y) + penalty, outputLoss(test.x, test.y) + penalty], 1e-5);
+    // The model's own weights are back.
+    expect(flat(modelWeights(model))).toEqual(flat(modelWeights(regularised(1))));
+    evaluator(point);
+    const before = tf.memory().numTensors;
+    evaluator(point);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([...point, test.x, test.y]);
+    model.dispose();
+    reference.dispose();
+  });
+});

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, OutputLoss, OutputLossName, resolveOutputLoss, Tree } from '@basin/core';
+import { BasinError, checkNumber, modelRegularizationLoss, OutputLoss, OutputLossName, resolveOutputLoss, Tree } from '@basin/core';
 import type { PointEvaluator, PointMetrics } from './evaluate';
 import { checkFitsWeights, ModelLike, WeightLike, withSavedWeights, writeWeights } from './model-weights';
 
@@ -91,7 +91,8 @@ function accuracyOf(y: tf.Tensor, out: tf.Tensor): tf.Scalar {
 /**
  * A `PointEvaluator` for a `tf.LayersModel`: writes the point into the model's trainable weights,
  * recomputes BatchNorm statistics if the model has any, and measures loss and accuracy (inference
- * mode, row-weighted over batches). The model's weights and statistics are put back afterwards.
+ * mode, row-weighted over batches). The loss includes the model's own losses (regularizers) at the
+ * point. The model's weights and statistics are put back afterwards.
  */
 export function modelEvaluator(model: ModelWithLayers, options: ModelEvaluatorOptions): PointEvaluator {
   const { train, test, batchSize = 500, accuracy = true } = options;
@@ -128,10 +129,19 @@ export function modelEvaluator(model: ModelWithLayers, options: ModelEvaluatorOp
     return withSavedWeights(model, () => {
       writeWeights(model.trainableWeights, point);
       if (updateBatchNorm) recomputeBatchNorm(model, train.x, batchSize);
-      return {
-        train: measure(train.x, train.y),
-        ...(test === undefined ? {} : { test: measure(test.x, test.y) }),
-      };
+      const trainMetrics = measure(train.x, train.y);
+      const testMetrics = test === undefined ? undefined : measure(test.x, test.y);
+      // The reported loss, train and test alike, includes the model's own losses (weight
+      // regularizers, addLoss terms) at the point: the objective the curve was trained on, and
+      // what Python Keras' evaluate() and the reference's utils.test(..., regularizer) report.
+      // (tfjs-layers' model.evaluate leaves them out.) They do not depend on the data; taken
+      // after the forward passes, which wire up a Sequential's layers on first use.
+      const extraTensor = modelRegularizationLoss(model);
+      const extra = extraTensor === null ? 0 : extraTensor.dataSync()[0];
+      extraTensor?.dispose();
+      trainMetrics.loss += extra;
+      if (testMetrics !== undefined) testMetrics.loss += extra;
+      return { train: trainMetrics, ...(testMetrics === undefined ? {} : { test: testMetrics }) };
     });
   };
 }

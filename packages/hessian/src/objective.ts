@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  addModelLosses,
   BasinError,
   LossAndGrads,
   LossFn,
@@ -180,6 +181,11 @@ export interface ModelObjectiveOptions {
  * `{ [weight name]: variable }` for the trainable weights (as core's `ModelTrainer`), the model
  * runs with `training: false` (inference-mode BatchNormalization and no dropout), and losses at
  * other params swap weights in and restore them afterwards.
+ *
+ * The objective is the training objective `model.fit` minimises: the output loss averaged over
+ * the data plus the model's own losses (weight regularizers such as `kernelRegularizer`, `addLoss`
+ * terms; core's `modelRegularizationLoss`), so its gradient, Hessian and landscape include the
+ * regularizers' curvature. tfjs-layers' `model.evaluate` reports the output loss alone.
  */
 export function modelObjective(model: LayersModelLike, options: ModelObjectiveOptions): Objective {
   const owner = 'modelObjective';
@@ -194,9 +200,17 @@ export function modelObjective(model: LayersModelLike, options: ModelObjectiveOp
   const ranges: [number, number][] = [];
   for (let s = 0; s < rows; s += bs) ranges.push([s, Math.min(rows, s + bs)]);
   const weights = ranges.map(([s, e]) => (e - s) / rows);
+  const names = model.trainableWeights.map((w) => w.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new BasinError(`${owner}: two trainable weights are both named '${duplicate}'`);
   const vars = model.trainableWeights.map((w) => w.read());
-  const params: Record<string, tf.Tensor> = Object.fromEntries(model.trainableWeights.map((w, i) => [w.name, vars[i]]));
+  const params: Record<string, tf.Tensor> = Object.fromEntries(names.map((n, i) => [n, vars[i]]));
   const size = treeSize(params);
+  // Trees are matched to the weights by name, never by leaf order (which need not be the model's
+  // weight order): `byName` makes a params-shaped tree of tensors in weight order, `inWeightOrder`
+  // lists a params-shaped tree's tensors in weight order.
+  const byName = (tensors: tf.Tensor[]): Tree => Object.fromEntries(names.map((n, i) => [n, tensors[i]]));
+  const inWeightOrder = (tree: Tree): tf.Tensor[] => names.map((n) => (tree as Record<string, tf.Tensor>)[n]);
 
   const forward = (i: number): tf.Scalar => {
     const [s, e] = ranges[i];
@@ -204,13 +218,15 @@ export function modelObjective(model: LayersModelLike, options: ModelObjectiveOp
     const yb = ranges.length === 1 ? y : tf.slice(y, s, e - s);
     const out = model.apply(xb, { training: false });
     if (!isTensor(out)) throw new BasinError(`${owner}: the model must have a single output tensor`);
-    return scalarOf(lossFn(yb, out), owner);
+    // Each batch's term carries the regularizers; the batch weights sum to one, so the average is
+    // (mean output loss) + (regularizers), as in model.fit.
+    return addModelLosses(model, scalarOf(lossFn(yb, out), owner));
   };
   /** Runs `fn` with the model's weights set to `p` (if given), restoring them afterwards. */
   const withWeights = <T>(p: Tree | undefined, fn: () => T): T => {
     if (p === undefined || p === params) return fn();
     assertSameStructure(params, p, ['model params', 'params']);
-    const values = treeFlatten(p);
+    const values = inWeightOrder(p);
     const saved = model.trainableWeights.map((w) => tf.clone(w.read()));
     try {
       model.trainableWeights.forEach((w, i) => w.write(values[i]));
@@ -230,15 +246,15 @@ export function modelObjective(model: LayersModelLike, options: ModelObjectiveOp
       return withWeights(p, () =>
         weightedSum(ranges.length, (i) => weights[i], (i) => {
           const { value, grads } = tf.engine().gradients(() => forward(i), vars, undefined, true);
-          return { loss: value, grads: treeUnflatten(params, grads.map((g, j) => g ?? tf.zerosLike(vars[j]))) } as unknown as Tree;
+          return { loss: value, grads: byName(grads.map((g, j) => g ?? tf.zerosLike(vars[j]))) } as unknown as Tree;
         }) as unknown as LossAndGrads,
       );
     },
     exactHvp(vector) {
       assertVectorMatches(params, vector);
-      const vs = treeFlatten(vector);
+      const vs = inWeightOrder(vector);
       return withSecondOrderGradients(() =>
-        weightedSum(ranges.length, (i) => weights[i], (i) => treeUnflatten(params, doubleBackpropHvp(() => forward(i), vars, vs))),
+        weightedSum(ranges.length, (i) => weights[i], (i) => byName(doubleBackpropHvp(() => forward(i), vars, vs))),
       );
     },
   };

@@ -276,6 +276,132 @@ describe('ModelTrainer', () => {
   });
 });
 
+/** `x * s` with a trainable vector `s` and an `addLoss` penalty `0.3 * sum((s - 0.5)^2)`. */
+class PenalisedScale extends tf.layers.Layer {
+  static className = 'BasinTestPenalisedScale';
+  private s?: tf.LayerVariable;
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = inputShape as tf.Shape;
+    const s = this.addWeight('s', [shape[shape.length - 1] as number], 'float32', tf.initializers.ones());
+    this.s = s;
+    this.addLoss(() => tf.tidy(() => tf.mul(0.3, tf.sum(tf.square(tf.sub(s.read(), 0.5)))) as tf.Scalar));
+    this.built = true;
+  }
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => tf.mul(Array.isArray(inputs) ? inputs[0] : inputs, (this.s as tf.LayerVariable).read()));
+  }
+}
+
+/**
+ * An MLP whose objective has model losses: the kernel of the first layer has an l2 (1) regularizer
+ * (the issue's example), a custom layer adds a penalty through `addLoss`, and the last bias has
+ * l1l2. Weights are fixed by seed, so two calls build identical clones.
+ */
+function regularisedMlp(seed = 7): tf.Sequential {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ units: 5, inputShape: [3], activation: 'tanh', kernelRegularizer: tf.regularizers.l2({ l2: 1 }) }),
+      new PenalisedScale({}),
+      tf.layers.dense({ units: 1, biasRegularizer: tf.regularizers.l1l2({ l1: 0.05, l2: 0.1 }) }),
+    ],
+  });
+  model.setWeights(model.getWeights().map((w, i) => tf.tensor(seeded(seed + i, w.size, 0.7), w.shape)));
+  return model;
+}
+
+describe('ModelTrainer with model losses (regularizers, addLoss)', () => {
+  it('reports the loss tf.LayersModel.trainOnBatch reports and takes the same sgd step', async () => {
+    const lr = 0.05;
+    const { x, y } = data();
+    const basinModel = regularisedMlp();
+    const kerasModel = regularisedMlp();
+    kerasModel.compile({ optimizer: tf.train.sgd(lr), loss: 'meanSquaredError' });
+    const trainer = new ModelTrainer(basinModel, { transform: sgd({ learningRate: lr }), loss: 'meanSquaredError' });
+    for (let step = 0; step < 3; step++) {
+      const kerasLoss = (await kerasModel.trainOnBatch(x, y)) as number;
+      const basinLoss = trainer.trainOnBatch(x, y);
+      expectClose([basinLoss], [kerasLoss], 1e-5);
+      expectClose(weights(basinModel), weights(kerasModel), 1e-5);
+    }
+    // The regularizers are a large part of the objective here, so the check has teeth.
+    const output = tf.tidy(() => tf.losses.meanSquaredError(y, basinModel.predict(x) as tf.Tensor).dataSync()[0]);
+    const reported = trainer.trainOnBatch(x, y);
+    expect(reported - output).toBeGreaterThan(1);
+    trainer.dispose();
+    basinModel.dispose();
+    kerasModel.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('gives SAM-family transforms a gradFn whose loss and gradient include the model losses', () => {
+    const { x, y } = data();
+    const model = regularisedMlp();
+    const seen: { loss: number; grads: number[] }[] = [];
+    const probe: Transform<null> = {
+      init: () => null,
+      update: (updates: Tree, state, params, extras?: Extras) => {
+        const r = extras!.gradFn!(params!);
+        seen.push({ loss: vals(r.loss)[0], grads: Object.values(r.grads as Record<string, tf.Tensor>).flatMap(vals) });
+        seen.push({ loss: vals(extras!.loss!)[0], grads: Object.values(updates as Record<string, tf.Tensor>).flatMap(vals) });
+        treeDispose(r);
+        return [tf.tidy(() => Object.fromEntries(Object.entries(updates as Record<string, tf.Tensor>).map(([k, v]) => [k, tf.zerosLike(v)]))), state];
+      },
+    };
+    const trainer = new ModelTrainer(model, { transform: probe, loss: 'meanSquaredError' });
+    trainer.trainOnBatch(x, y);
+    // The gradient tf takes of the same objective, written out with the model's own pieces.
+    const names = model.trainableWeights.map((w) => w.name);
+    const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+    const ref = tf.variableGrads(() => tf.tidy(() => tf.addN([
+      tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as tf.Tensor),
+      ...(model.layers.flatMap((l) => l.losses.map((f) => tf.reshape(f(), [])))),
+    ]) as tf.Scalar), vars);
+    const refGrads = names.flatMap((_, i) => vals(ref.grads[vars[i].name]));
+    expectClose([seen[0].loss, seen[1].loss], [vals(ref.value)[0], vals(ref.value)[0]], 1e-5);
+    expectClose(seen[0].grads, refGrads, 1e-5);
+    expectClose(seen[1].grads, refGrads, 1e-5);
+    tf.dispose([ref.value, ...Object.values(ref.grads)]);
+    trainer.dispose();
+    model.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('writes the new weights back by name (tree leaves come in sorted-key order, not weight order)', () => {
+    const { x, y } = data();
+    const model = regularisedMlp();
+    const before = model.trainableWeights.map((w) => vals(w.read()));
+    // A transform that returns its updates as a record with the keys in reverse order.
+    const reversed: Transform<null> = {
+      init: () => null,
+      update: (updates: Tree, state) => {
+        const entries = Object.entries(updates as Record<string, tf.Tensor>).reverse();
+        return [tf.tidy(() => Object.fromEntries(entries.map(([k, v], i) => [k, tf.fill(v.shape, i + 1)]))), state];
+      },
+    };
+    const trainer = new ModelTrainer(model, { transform: reversed, loss: 'meanSquaredError' });
+    trainer.trainOnBatch(x, y);
+    const count = model.trainableWeights.length;
+    model.trainableWeights.forEach((w, i) => expectClose(vals(w.read()), before[i].map((v) => v + (count - i)), 1e-6));
+    trainer.dispose();
+    model.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('keeps tf.memory().numTensors flat with regularizers', async () => {
+    const model = regularisedMlp();
+    const { x, y } = data();
+    const trainer = new ModelTrainer(model, { transform: adam({ learningRate: 0.01 }), loss: 'meanSquaredError' });
+    expectNoLeak(() => trainer.trainOnBatch(x, y));
+    await trainer.fit(x, y, { epochs: 1, batchSize: 8 });
+    const before = tf.memory().numTensors;
+    await trainer.fit(x, y, { epochs: 2, batchSize: 8 });
+    expect(tf.memory().numTensors).toBe(before);
+    trainer.dispose();
+    model.dispose();
+    tf.dispose([x, y]);
+  });
+});
+
 describe('mulberry32', () => {
   it('is deterministic per seed and stays in [0, 1)', () => {
     const a = mulberry32(42);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
 import type { Extras, GradFn, Transform } from '../transform';
-import { assertSameStructure, Tree, treeDispose, treeLeaves } from '../tree';
+import { assertSameStructure, Tree, treeDispose } from '../tree';
 import { applyUpdates } from '../transforms/apply-updates';
 import { decodeTree, encodeTree, EncodedTree, renameEncodedKeys, restoreCheckpoint, saveCheckpoint, TrainingCheckpoint } from '../checkpoint';
 import { microbatchRange } from './microbatch';
@@ -9,6 +9,7 @@ import { assertAllFinite, StepOptions } from './step';
 import { OutputLoss, OutputLossName, resolveOutputLoss } from './losses';
 import { readScalar } from './trainer';
 import { fitEpochs, FitOptions } from './fit';
+import { addModelLosses, ModelLossesLike, ModelLossTerm } from './model-losses';
 
 /** What Basin needs of a weight of a `tf.LayersModel` (tfjs-layers' `LayerVariable`). */
 export interface LayerVariableLike {
@@ -25,6 +26,13 @@ export interface LayersModelLike {
   readonly trainableWeights: LayerVariableLike[];
   readonly nonTrainableWeights: LayerVariableLike[];
   apply(inputs: tf.Tensor | tf.Tensor[], kwargs?: { training?: boolean }): tf.Tensor | tf.Tensor[] | unknown;
+  /**
+   * Losses added to the model object itself (`model.addLoss`): zero-argument functions returning
+   * scalars, or scalars. In tfjs-layers 4.x this does not include the layers' regularizers.
+   */
+  readonly losses?: readonly ModelLossTerm[];
+  /** The model's layers, whose `losses` hold their weight regularizers and `addLoss` terms. */
+  readonly layers?: readonly ModelLossesLike[];
 }
 
 export interface ModelTrainerOptions extends StepOptions {
@@ -36,6 +44,10 @@ export interface ModelTrainerOptions extends StepOptions {
 /**
  * Trains a `tf.LayersModel` with any Basin transform. The model's trainable weights form the
  * params tree `{ [weight name]: tensor }`; each step writes the new values into the model.
+ *
+ * The objective is the output loss plus the model's own losses (`kernelRegularizer` and other
+ * weight regularizers, `addLoss` terms; see `modelRegularizationLoss`), as `model.fit` and
+ * `model.trainOnBatch` minimise it, and the reported loss includes them too.
  *
  * `extras.gradFn` (for the SAM family) evaluates the model at other weights by swapping them in
  * and restoring them afterwards. Layers with moving statistics (BatchNormalization) are updated
@@ -73,7 +85,9 @@ export class ModelTrainer {
   private forwardLoss(x: tf.Tensor, y: tf.Tensor): tf.Scalar {
     const out = this.model.apply(x, { training: true });
     if (!(out instanceof tf.Tensor)) throw new BasinError('ModelTrainer: the model must have a single output tensor');
-    return this.loss(y, out);
+    // Regularizers read the weight variables, so they are differentiated with the output loss
+    // (and, in gradFn, evaluated at the swapped-in weights).
+    return addModelLosses(this.model, this.loss(y, out));
   }
 
   /** Loss and gradients of the model at its current weights (updates moving statistics). */
@@ -168,8 +182,9 @@ export class ModelTrainer {
       treeDispose(grads);
       treeDispose(updates);
     }
-    const nextLeaves = treeLeaves(next);
-    this.model.trainableWeights.forEach((w, i) => w.write(nextLeaves[i].leaf));
+    // By name, not by position: the tree's leaf order need not be the model's weight order.
+    const nextByName = next as Record<string, tf.Tensor>;
+    this.model.trainableWeights.forEach((w) => w.write(nextByName[w.name]));
     treeDispose(next);
     treeDispose(this.state);
     this.state = nextState;
