@@ -57,7 +57,23 @@ async function main(): Promise<void> {
       failures++;
     }
   }
-  console.log(`check-publish: ${packages.length - failures} passed, ${failures} failed`);
+  // A BasinError thrown by one build must be recognised by the other (users mix them through
+  // dependencies): both `isBasinError` and `instanceof` go by a Symbol.for brand.
+  const dual = path.join(scratch, 'probe-dual.mjs');
+  writeFileSync(
+    dual,
+    [
+      `import { createRequire } from 'node:module'; import '@tensorflow/tfjs';`,
+      `import * as esm from '@basin/core'; const cjs = createRequire(import.meta.url)('@basin/core');`,
+      `let thrown; try { cjs.sgd({ learningRate: NaN }); } catch (e) { thrown = e; }`,
+      `const checks = [esm.isBasinError(thrown), thrown instanceof esm.BasinError, cjs.isBasinError(new esm.BasinError('x')), new esm.BasinError('x') instanceof cjs.BasinError, !esm.isBasinError(new Error('x'))];`,
+      `console.log(checks.every(Boolean) ? 'ok' : 'FAIL ' + JSON.stringify(checks));`,
+    ].join('\n'),
+  );
+  const dualResult = execFileSync(process.execPath, [dual], { cwd: scratch, encoding: 'utf8' }).trim().split('\n').pop();
+  console.log(`pack @basin/core: BasinError recognised across ESM and CJS builds: ${dualResult}`);
+  if (dualResult !== 'ok') failures++;
+  console.log(`check-publish: ${packages.length + 1 - failures} passed, ${failures} failed`);
   process.exit(failures > 0 ? 1 : 0);
 }
 

@@ -1,9 +1,11 @@
 // @basin/core: the gradient-transform pipeline every Basin optimizer plugs into.
-export { BasinError } from './errors';
+export { BasinError, isBasinError } from './errors';
+export { entryPoint, runEntryPoint } from './entry/entry-point';
+export { publicTransform, guardTransform, stateMaker } from './entry/public-transform';
 export * from './tree';
 export type { Transform, Extras, GradFn, LossAndGrads, Microbatch, StateOf } from './transform';
 export type { Schedule } from './schedule-types';
-export { checkNumber, checkScalarOrSchedule, resolveHyper, assertFiniteTree } from './validate';
+export { checkNumber, checkScalarOrSchedule, resolveHyper, assertFiniteTree, checkTransform, checkFunction } from './validate';
 export type { ScalarOrSchedule } from './validate';
 
 export { chain, namedChain } from './combinators/chain';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from './errors';
+import { entryPoint } from './entry/entry-point';
 
 /** A nested structure of leaves: the leaf itself, an array of trees, or a record of trees. */
 export type TreeOf<L> = L | readonly TreeOf<L>[] | { readonly [key: string]: TreeOf<L> };
@@ -164,7 +165,7 @@ export function assertSameStructure(
  * Maps `fn` over the leaves of one or more trees of the same structure (checked; the error names
  * the path). The result has the structure of the first tree.
  */
-export function treeMap<R extends tf.Tensor = tf.Tensor>(
+export const treeMap = entryPoint('treeMap', function treeMap<R extends tf.Tensor = tf.Tensor>(
   fn: (...leaves: tf.Tensor[]) => R,
   tree: Tree,
   ...rest: Tree[]
@@ -172,28 +173,36 @@ export function treeMap<R extends tf.Tensor = tf.Tensor>(
   rest.forEach((other, i) => assertSameStructure(tree, other, ['tree 0', `tree ${i + 1}`]));
   const restLeaves = rest.map((other) => treeFlatten(other));
   const leaves = treeFlatten(tree);
-  return treeUnflatten(tree, leaves.map((leaf, i) => fn(leaf, ...restLeaves.map((ls) => ls[i]))));
-}
+  const out: R[] = [];
+  try {
+    leaves.forEach((leaf, i) => out.push(fn(leaf, ...restLeaves.map((ls) => ls[i]))));
+  } catch (e) {
+    // Results for earlier leaves are ours until returned: a failing leaf must not leak them.
+    disposeReplaced(out, tree, ...rest);
+    throw e;
+  }
+  return treeUnflatten(tree, out);
+});
 
 /** Maps over leaves with their paths; used where the path decides what to do (masks, labels). */
-export function treeMapWithPath<R>(fn: (leaf: tf.Tensor, path: string) => R, tree: Tree): TreeOf<R> {
+export const treeMapWithPath = entryPoint('treeMapWithPath', function treeMapWithPath<R>(fn: (leaf: tf.Tensor, path: string) => R, tree: Tree): TreeOf<R> {
   const entries = treeLeaves(tree);
   return treeUnflatten(tree, entries.map((e) => fn(e.leaf, e.path)));
-}
+});
 
-export const treeAdd = (a: Tree, b: Tree): Tree => treeMap((x, y) => tf.add(x, y), a, b);
-export const treeSub = (a: Tree, b: Tree): Tree => treeMap((x, y) => tf.sub(x, y), a, b);
-export const treeScale = (tree: Tree, factor: number | tf.Scalar): Tree => treeMap((x) => tf.mul(x, factor), tree);
+export const treeAdd = entryPoint('treeAdd', (a: Tree, b: Tree): Tree => treeMap((x, y) => tf.add(x, y), a, b));
+export const treeSub = entryPoint('treeSub', (a: Tree, b: Tree): Tree => treeMap((x, y) => tf.sub(x, y), a, b));
+export const treeScale = entryPoint('treeScale', (tree: Tree, factor: number | tf.Scalar): Tree => treeMap((x) => tf.mul(x, factor), tree));
 /** `a + factor * b`, leaf by leaf. */
-export const treeAddScaled = (a: Tree, b: Tree, factor: number | tf.Scalar): Tree =>
-  treeMap((x, y) => tf.tidy(() => tf.add(x, tf.mul(y, factor))), a, b);
-export const treeZerosLike = (tree: Tree): Tree => treeMap((x) => tf.zerosLike(x), tree);
-export const treeOnesLike = (tree: Tree): Tree => treeMap((x) => tf.onesLike(x), tree);
+export const treeAddScaled = entryPoint('treeAddScaled', (a: Tree, b: Tree, factor: number | tf.Scalar): Tree =>
+  treeMap((x, y) => tf.tidy(() => tf.add(x, tf.mul(y, factor))), a, b));
+export const treeZerosLike = entryPoint('treeZerosLike', (tree: Tree): Tree => treeMap((x) => tf.zerosLike(x), tree));
+export const treeOnesLike = entryPoint('treeOnesLike', (tree: Tree): Tree => treeMap((x) => tf.onesLike(x), tree));
 /** New tensors with the same values (cheap: TF.js shares the data until one side is written). */
-export const treeClone = (tree: Tree): Tree => treeMap((x) => tf.clone(x), tree);
+export const treeClone = entryPoint('treeClone', (tree: Tree): Tree => treeMap((x) => tf.clone(x), tree));
 
 /** Inner product of two trees, summed over all leaves. */
-export function treeDot(a: Tree, b: Tree): tf.Scalar {
+export const treeDot = entryPoint('treeDot', function treeDot(a: Tree, b: Tree): tf.Scalar {
   assertSameStructure(a, b, ['first tree', 'second tree']);
   return tf.tidy(() => {
     const la = treeFlatten(a);
@@ -201,7 +210,7 @@ export function treeDot(a: Tree, b: Tree): tf.Scalar {
     if (la.length === 0) return tf.scalar(0);
     return tf.addN(la.map((x, i) => tf.sum(tf.mul(x, lb[i])))) as tf.Scalar;
   });
-}
+});
 
 /** Sum of squares of all leaves. */
 export function treeSumOfSquares(tree: Tree): tf.Scalar {
@@ -223,16 +232,16 @@ export function treeSize(tree: Tree): number {
 }
 
 /** One flat vector of all leaves, each leaf row-major, in `treeLeaves` order. */
-export function treeToVector(tree: Tree): tf.Tensor1D {
+export const treeToVector = entryPoint('treeToVector', function treeToVector(tree: Tree): tf.Tensor1D {
   return tf.tidy(() => {
     const leaves = treeFlatten(tree);
     if (leaves.length === 0) return tf.zeros([0]) as tf.Tensor1D;
     return tf.concat(leaves.map((x) => tf.reshape(x, [-1]))) as tf.Tensor1D;
   });
-}
+});
 
 /** Inverse of `treeToVector`: splits `vector` into leaves shaped like those of `like`. */
-export function treeFromVector(vector: tf.Tensor, like: Tree): Tree {
+export const treeFromVector = entryPoint('treeFromVector', function treeFromVector(vector: tf.Tensor, like: Tree): Tree {
   const leaves = treeFlatten(like);
   const total = leaves.reduce((n, x) => n + x.size, 0);
   if (vector.rank !== 1 || vector.size !== total) {
@@ -242,7 +251,7 @@ export function treeFromVector(vector: tf.Tensor, like: Tree): Tree {
   const shaped = parts.map((p, i) => tf.reshape(p, leaves[i].shape));
   tf.dispose(parts);
   return treeUnflatten(like, shaped);
-}
+});
 
 /** Disposes every tensor in any nested structure (trees, states with numbers, undefined). */
 export function treeDispose(tree: unknown): void {
