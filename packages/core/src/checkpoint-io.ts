@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from './errors';
 import { assertSameStructure, isTensor, Tree, treeDispose } from './tree';
+import { entryPoint } from './entry/entry-point';
 
 // Checkpoints through tf.io: the same handlers TF.js models save to (IndexedDB and local storage
 // in browsers, files with tfjs-node, HTTP, or custom handlers). The tree's shape travels as the
@@ -53,7 +54,7 @@ function loadHandler(source: string | tf.io.IOHandler): tf.io.IOHandler {
  * Saves params, optimizer state and step count through a tf.io handler or URL
  * (`'indexeddb://run-1'`, `'localstorage://run-1'`, `'file://./ckpt'` with tfjs-node, ...).
  */
-export async function saveCheckpointTo(
+export const saveCheckpointTo = entryPoint('saveCheckpointTo', async function saveCheckpointTo(
   destination: string | tf.io.IOHandler,
   { params, state, steps = 0 }: { params: Tree; state: unknown; steps?: number },
 ): Promise<tf.io.SaveResult> {
@@ -63,10 +64,10 @@ export async function saveCheckpointTo(
   const structure = { format: FORMAT, version: 1, steps, params: split(params, tensors), state: split(state, tensors) };
   const { data, specs } = await tf.io.encodeWeights(tensors);
   return handler.save({ modelTopology: structure as unknown as tf.io.ModelJSON['modelTopology'], weightSpecs: specs, weightData: data, format: FORMAT, generatedBy: '@basin/core' });
-}
+});
 
 /** Loads what `saveCheckpointTo` saved: new tensors the caller owns. `like` checks the params' structure. */
-export async function loadCheckpointFrom(source: string | tf.io.IOHandler, like?: Tree): Promise<{ params: Tree; state: any; steps: number }> {
+export const loadCheckpointFrom = entryPoint('loadCheckpointFrom', async function loadCheckpointFrom(source: string | tf.io.IOHandler, like?: Tree): Promise<{ params: Tree; state: any; steps: number }> {
   const handler = loadHandler(source);
   if (!handler.load) throw new BasinError('loadCheckpointFrom: the handler cannot load');
   const artifacts = await handler.load();
@@ -86,4 +87,4 @@ export async function loadCheckpointFrom(source: string | tf.io.IOHandler, like?
     }
   }
   return { params, state, steps: structure.steps };
-}
+});

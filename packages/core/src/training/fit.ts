@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
 import { checkNumber } from '../validate';
 import { mulberry32 } from './random';
+import { entryPoint } from '../entry/entry-point';
 
 export interface FitOptions {
   epochs?: number;
@@ -18,7 +19,7 @@ export interface FitOptions {
  * calls `trainOnBatch` (which returns the batch loss), disposes the batch, reports progress,
  * and returns the mean loss of each epoch.
  */
-export async function fitEpochs(
+export const fitEpochs = entryPoint('fitEpochs', async function fitEpochs(
   owner: string,
   x: tf.Tensor,
   y: tf.Tensor,
@@ -60,4 +61,4 @@ export async function fitEpochs(
     onEpochEnd?.({ epoch, loss: total / batches, seconds: (Date.now() - start) / 1000 });
   }
   return history;
-}
+});

@@ -153,7 +153,7 @@ describe('ModelTrainer', () => {
     const tb = new ModelTrainer(b, { transform: sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
     const snap = snapshot(b.trainableWeights.map((w) => w.read()));
     const before = tf.memory().numTensors;
-    expectBasinError(() => tb.restore(ta.save()), /restoreCheckpoint: checkpoint params does not match model params at '.*bias.*': expected shape \[6\], got \[5\]/);
+    expectBasinError(() => tb.restore(ta.save()), /^ModelTrainer.restore: checkpoint params does not match model params at '.*bias.*': expected shape \[6\], got \[5\]/);
     expect(tf.memory().numTensors).toBe(before);
     expectIntact(snap);
     ta.dispose();
@@ -188,7 +188,7 @@ describe('ModelTrainer', () => {
     const sqrtLoss = (_: tf.Tensor, p: tf.Tensor) => tf.mean(tf.sqrt(tf.abs(p))) as tf.Scalar;
     const trainer = new ModelTrainer(model, { transform: sgd({ learningRate: 0.1 }), loss: sqrtLoss });
     const snap = snapshot(model.trainableWeights.map((w) => w.read()));
-    expectBasinError(() => trainer.trainOnBatch(x, y), /^gradients at '.*' contains NaN or Infinity/);
+    expectBasinError(() => trainer.trainOnBatch(x, y), /^ModelTrainer.trainOnBatch: gradients at '.*' contains NaN or Infinity/);
     expectIntact(snap);
     expect(trainer.steps).toBe(0);
     trainer.dispose();

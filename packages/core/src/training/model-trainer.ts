@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
+import { runEntryPoint } from '../entry/entry-point';
+import { checkTransform } from '../validate';
 import type { Extras, GradFn, Transform } from '../transform';
 import { assertSameStructure, Tree, treeDispose } from '../tree';
 import { applyUpdates } from '../transforms/apply-updates';
@@ -62,19 +64,24 @@ export class ModelTrainer {
   private readonly loss: OutputLoss;
   private readonly stepOptions: StepOptions;
 
-  constructor(model: LayersModelLike, { transform, loss, ...stepOptions }: ModelTrainerOptions) {
-    if (!model || !Array.isArray(model.trainableWeights)) {
-      throw new BasinError('ModelTrainer: model must be a tf.LayersModel (it has no trainableWeights)');
-    }
-    if (model.trainableWeights.length === 0) throw new BasinError('ModelTrainer: model has no trainable weights');
-    const names = model.trainableWeights.map((w) => w.name);
-    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-    if (duplicate) throw new BasinError(`ModelTrainer: two trainable weights are both named '${duplicate}'`);
+  constructor(model: LayersModelLike, options: ModelTrainerOptions) {
+    const { transform, loss, ...stepOptions } = runEntryPoint('ModelTrainer', () => {
+      if (!model || !Array.isArray(model.trainableWeights)) {
+        throw new BasinError('ModelTrainer: model must be a tf.LayersModel (it has no trainableWeights)');
+      }
+      if (model.trainableWeights.length === 0) throw new BasinError('ModelTrainer: model has no trainable weights');
+      const names = model.trainableWeights.map((w) => w.name);
+      const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+      if (duplicate) throw new BasinError(`ModelTrainer: two trainable weights are both named '${duplicate}'`);
+      if (typeof options !== 'object' || options === null) throw new BasinError(`ModelTrainer: options must be { transform, loss }, got ${String(options)}`);
+      checkTransform('ModelTrainer', 'transform', options.transform);
+      return options;
+    });
     this.model = model;
     this.transform = transform;
-    this.loss = resolveOutputLoss(loss);
+    this.loss = runEntryPoint('ModelTrainer', () => resolveOutputLoss(loss));
     this.stepOptions = stepOptions;
-    this.state = transform.init(this.params());
+    this.state = runEntryPoint('ModelTrainer', () => transform.init(this.params()));
   }
 
   /** The current weights as a params tree (the model's own tensors: do not dispose them). */
@@ -149,52 +156,57 @@ export class ModelTrainer {
    * weights and optimizer state are left as they were and it throws.
    */
   trainOnBatch(x: tf.Tensor, y: tf.Tensor): number {
-    if (x.shape[0] !== y.shape[0]) {
-      throw new BasinError(`trainOnBatch: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
-    }
-    const statsBefore = this.model.nonTrainableWeights.map((w) => tf.clone(w.read()));
-    let loss: tf.Scalar;
-    let grads: Record<string, tf.Tensor>;
-    try {
-      ({ loss, grads } = this.gradsAtCurrent(x, y));
-    } catch (e) {
-      // The forward pass may have moved the statistics before the loss failed.
-      this.model.nonTrainableWeights.forEach((w, i) => w.write(statsBefore[i]));
-      tf.dispose(statsBefore);
-      throw e;
-    }
-    const params = this.params();
-    let updates: Tree | undefined;
-    let nextState: unknown;
-    let next: Tree | undefined;
-    try {
-      const extras: Extras = { gradFn: this.makeGradFn(x, y), loss, batchSize: x.shape[0] };
-      [updates, nextState] = this.transform.update(grads, this.state, params, extras);
-      if (this.stepOptions.checkFinite ?? true) assertAllFinite([['loss', loss], ['gradients', grads], ['updates', updates]]);
-      next = applyUpdates(params, updates);
-    } catch (e) {
-      this.model.nonTrainableWeights.forEach((w, i) => w.write(statsBefore[i]));
-      treeDispose(nextState);
-      loss.dispose();
-      throw e;
-    } finally {
-      tf.dispose(statsBefore);
-      treeDispose(grads);
-      treeDispose(updates);
-    }
-    // By name, not by position: the tree's leaf order need not be the model's weight order.
-    const nextByName = next as Record<string, tf.Tensor>;
-    this.model.trainableWeights.forEach((w) => w.write(nextByName[w.name]));
-    treeDispose(next);
-    treeDispose(this.state);
-    this.state = nextState;
-    this.steps += 1;
-    return readScalar(loss);
+    return runEntryPoint('ModelTrainer.trainOnBatch', () => {
+      if (!(x instanceof tf.Tensor) || !(y instanceof tf.Tensor)) {
+        throw new BasinError(`x and y must be tensors, got ${x instanceof tf.Tensor ? 'a tensor' : String(x)} and ${y instanceof tf.Tensor ? 'a tensor' : String(y)}`);
+      }
+      if (x.shape[0] !== y.shape[0]) {
+        throw new BasinError(`x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
+      }
+      const statsBefore = this.model.nonTrainableWeights.map((w) => tf.clone(w.read()));
+      let loss: tf.Scalar;
+      let grads: Record<string, tf.Tensor>;
+      try {
+        ({ loss, grads } = this.gradsAtCurrent(x, y));
+      } catch (e) {
+        // The forward pass may have moved the statistics before the loss failed.
+        this.model.nonTrainableWeights.forEach((w, i) => w.write(statsBefore[i]));
+        tf.dispose(statsBefore);
+        throw e;
+      }
+      const params = this.params();
+      let updates: Tree | undefined;
+      let nextState: unknown;
+      let next: Tree | undefined;
+      try {
+        const extras: Extras = { gradFn: this.makeGradFn(x, y), loss, batchSize: x.shape[0] };
+        [updates, nextState] = this.transform.update(grads, this.state, params, extras);
+        if (this.stepOptions.checkFinite ?? true) assertAllFinite([['loss', loss], ['gradients', grads], ['updates', updates]]);
+        next = applyUpdates(params, updates);
+      } catch (e) {
+        this.model.nonTrainableWeights.forEach((w, i) => w.write(statsBefore[i]));
+        treeDispose(nextState);
+        loss.dispose();
+        throw e;
+      } finally {
+        tf.dispose(statsBefore);
+        treeDispose(grads);
+        treeDispose(updates);
+      }
+      // By name, not by position: the tree's leaf order need not be the model's weight order.
+      const nextByName = next as Record<string, tf.Tensor>;
+      this.model.trainableWeights.forEach((w) => w.write(nextByName[w.name]));
+      treeDispose(next);
+      treeDispose(this.state);
+      this.state = nextState;
+      this.steps += 1;
+      return readScalar(loss);
+    });
   }
 
   /** Mini-batch training over `x`, `y` for some epochs; returns the mean loss of each epoch. */
   fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<number[]> {
-    return fitEpochs('ModelTrainer.fit', x, y, (xb, yb) => this.trainOnBatch(xb, yb), options);
+    return runEntryPoint('ModelTrainer.fit', () => fitEpochs('ModelTrainer.fit', x, y, (xb, yb) => this.trainOnBatch(xb, yb), options));
   }
 
   /**
@@ -202,9 +214,11 @@ export class ModelTrainer {
    * statistics, so a restored model also predicts the same in inference mode) as JSON data.
    */
   save(): TrainingCheckpoint {
-    const checkpoint = saveCheckpoint({ params: this.params(), state: this.state, steps: this.steps });
-    const buffers = Object.fromEntries(this.model.nonTrainableWeights.map((w) => [w.name, w.read()]));
-    return { ...checkpoint, buffers: encodeTree(buffers, 'buffers') };
+    return runEntryPoint('ModelTrainer.save', () => {
+      const checkpoint = saveCheckpoint({ params: this.params(), state: this.state, steps: this.steps });
+      const buffers = Object.fromEntries(this.model.nonTrainableWeights.map((w) => [w.name, w.read()]));
+      return { ...checkpoint, buffers: encodeTree(buffers, 'buffers') };
+    });
   }
 
   /**
@@ -214,36 +228,38 @@ export class ModelTrainer {
    * shapes are checked.
    */
   restore(checkpoint: TrainingCheckpoint): void {
-    const byPosition = (saved: EncodedTree | undefined, current: string[]): Map<string, string> => {
-      const names = saved && typeof saved === 'object' && !Array.isArray(saved) ? Object.keys(saved) : [];
-      const same = names.length === current.length && names.every((n, i) => n === current[i]);
-      return same || names.length !== current.length ? new Map() : new Map(names.map((n, i) => [n, current[i]]));
-    };
-    const weightNames = byPosition(checkpoint?.params, this.model.trainableWeights.map((w) => w.name));
-    const statNames = byPosition(checkpoint?.buffers, this.model.nonTrainableWeights.map((w) => w.name));
-    const renamed: TrainingCheckpoint = weightNames.size === 0 ? checkpoint : {
-      ...checkpoint,
-      params: renameEncodedKeys(checkpoint.params, weightNames),
-      state: renameEncodedKeys(checkpoint.state, weightNames),
-    };
-    const { params, state, steps } = restoreCheckpoint(renamed, this.params());
-    let buffers: Record<string, tf.Tensor> | undefined;
-    if (checkpoint.buffers !== undefined) {
-      buffers = decodeTree(renameEncodedKeys(checkpoint.buffers, statNames), 'buffers') as Record<string, tf.Tensor>;
-      const like = Object.fromEntries(this.model.nonTrainableWeights.map((w) => [w.name, w.read()]));
-      try {
-        assertSameStructure(like, buffers, ['model non-trainable weights', 'checkpoint buffers']);
-      } catch (e) {
-        treeDispose([params, state, buffers]);
-        throw new BasinError(`restore: ${(e as Error).message}`);
+    return runEntryPoint('ModelTrainer.restore', () => {
+      const byPosition = (saved: EncodedTree | undefined, current: string[]): Map<string, string> => {
+        const names = saved && typeof saved === 'object' && !Array.isArray(saved) ? Object.keys(saved) : [];
+        const same = names.length === current.length && names.every((n, i) => n === current[i]);
+        return same || names.length !== current.length ? new Map() : new Map(names.map((n, i) => [n, current[i]]));
+      };
+      const weightNames = byPosition(checkpoint?.params, this.model.trainableWeights.map((w) => w.name));
+      const statNames = byPosition(checkpoint?.buffers, this.model.nonTrainableWeights.map((w) => w.name));
+      const renamed: TrainingCheckpoint = weightNames.size === 0 ? checkpoint : {
+        ...checkpoint,
+        params: renameEncodedKeys(checkpoint.params, weightNames),
+        state: renameEncodedKeys(checkpoint.state, weightNames),
+      };
+      const { params, state, steps } = restoreCheckpoint(renamed, this.params());
+      let buffers: Record<string, tf.Tensor> | undefined;
+      if (checkpoint.buffers !== undefined) {
+        buffers = decodeTree(renameEncodedKeys(checkpoint.buffers, statNames), 'buffers') as Record<string, tf.Tensor>;
+        const like = Object.fromEntries(this.model.nonTrainableWeights.map((w) => [w.name, w.read()]));
+        try {
+          assertSameStructure(like, buffers, ['model non-trainable weights', 'checkpoint buffers']);
+        } catch (e) {
+          treeDispose([params, state, buffers]);
+          throw new BasinError(`restore: ${(e as Error).message}`);
+        }
       }
-    }
-    this.model.trainableWeights.forEach((w) => w.write((params as Record<string, tf.Tensor>)[w.name]));
-    this.model.nonTrainableWeights.forEach((w) => buffers && w.write(buffers[w.name]));
-    treeDispose([params, buffers]);
-    treeDispose(this.state);
-    this.state = state;
-    this.steps = steps;
+      this.model.trainableWeights.forEach((w) => w.write((params as Record<string, tf.Tensor>)[w.name]));
+      this.model.nonTrainableWeights.forEach((w) => buffers && w.write(buffers[w.name]));
+      treeDispose([params, buffers]);
+      treeDispose(this.state);
+      this.state = state;
+      this.steps = steps;
+    });
   }
 
   dispose(): void {
