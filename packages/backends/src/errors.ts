@@ -1,5 +1,10 @@
 import type { BackendName } from './names';
 
+// @basin/core's BasinError brand (registered globally with Symbol.for): `isBasinError(e)` and
+// `e instanceof BasinError` from @basin/core hold for these errors too, without this package
+// depending on core.
+const BASIN_ERROR = Symbol.for('@basin/core.BasinError');
+
 /**
  * Thrown when a requested backend cannot be used: the message says why and, where a package
  * is missing, names it and the install line.
@@ -13,6 +18,7 @@ export class BackendUnavailableError extends Error {
   constructor(message: string, requested: readonly BackendName[], missingPackages: readonly string[] = []) {
     super(message);
     this.name = 'BackendUnavailableError';
+    Object.defineProperty(this, BASIN_ERROR, { value: true });
     this.requested = requested;
     this.missingPackages = missingPackages;
   }
@@ -23,5 +29,6 @@ export class BackendOptionError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'BackendOptionError';
+    Object.defineProperty(this, BASIN_ERROR, { value: true });
   }
 }

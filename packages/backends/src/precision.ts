@@ -37,6 +37,6 @@ export function float16Message(backend: string, what = 'this computation'): stri
  */
 export function requireFloat32(what = 'this computation'): void {
   if (floatPrecision() === 16) {
-    throw new BackendUnavailableError(float16Message(tf.getBackend(), what), [tf.getBackend() as BackendName]);
+    throw new BackendUnavailableError(`requireFloat32: ${float16Message(tf.getBackend(), what)}`, [tf.getBackend() as BackendName]);
   }
 }

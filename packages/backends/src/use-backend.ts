@@ -147,6 +147,6 @@ export async function useBackend(request: BackendRequest = 'auto', options: UseB
   }
 
   if (previous && tf.getBackend() !== previous) await tf.setBackend(previous);
-  const header = single ? '' : `none of the backends [${list.join(', ')}] could be used: `;
+  const header = single ? 'useBackend: ' : `useBackend: none of the backends [${list.join(', ')}] could be used: `;
   throw new BackendUnavailableError(header + skipped.map((s) => s.reason).join('; '), list, [...missing]);
 }
