@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { requireParams, resolveHyper, treeDispose, treeMap } from '@basin/core';
+import { BasinError, checkNumber, describeValue, publicTransform, requireParams, resolveHyper, treeDispose, treeMap } from '@basin/core';
 import type { Transform, Tree } from '@basin/core';
-import { checkPerturbationOptions, gradientsAt, perturbed, requireGradFn } from '@basin/sam';
+import {
+  checkBaseTransform, checkPerturbationOptions, checkStateCount, checkStateTensors, gradientsAt, perturbed, requireGradFn,
+} from '@basin/sam';
 import type { PerturbationOptions } from '@basin/sam';
 import { checkMicrobatchSpec, microbatchCount, MicrobatchSpec } from './microbatch-count';
 
@@ -29,8 +31,12 @@ export interface MSamState<S = unknown> {
  *
  *     const opt = mSam(sgd({ learningRate: 0.1 }), { rho: 0.05, microbatchSize: 32, batchSize: 128 });
  */
-export function mSam<S>(base: Transform<S>, options: MSamOptions): Transform<MSamState<S>> {
+export const mSam = publicTransform('mSam', function mSam<S>(base: Transform<S>, options: MSamOptions): Transform<MSamState<S>> {
   const owner = 'mSam';
+  checkBaseTransform(owner, base);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new BasinError(`${owner}: options must be a record with microbatches or microbatchSize, e.g. { rho: 0.05, microbatches: 4 }; got ${describeValue(options)}`);
+  }
   const perturbation = checkPerturbationOptions(owner, options);
   const spec = checkMicrobatchSpec(owner, options);
   // With several chunks the full-batch gradient at w is never read: tell the step helpers so
@@ -40,10 +46,15 @@ export function mSam<S>(base: Transform<S>, options: MSamOptions): Transform<MSa
     computesOwnGradients: ownGradients,
     init: (params) => ({ count: 0, base: base.init(params) }),
     update: (updates, state, params, extras) => {
+      // Every check runs before anything is computed: an error leaves the caller's tensors alone.
       const w = requireParams(owner, params, updates);
       const gradFn = requireGradFn(owner, extras);
       const k = microbatchCount(owner, spec, extras);
-      const resolved = { ...perturbation, rho: resolveHyper(owner, 'rho', perturbation.rho, state.count) };
+      const count = checkStateCount(owner, state?.count);
+      checkStateTensors(owner, state);
+      const rho = resolveHyper(owner, 'rho', perturbation.rho, count);
+      checkNumber(owner, `rho (schedule at step ${count})`, rho, { min: 0 });
+      const resolved = { ...perturbation, rho };
       let sum: Tree | undefined;
       try {
         for (let index = 0; index < k; index++) {
@@ -71,7 +82,7 @@ export function mSam<S>(base: Transform<S>, options: MSamOptions): Transform<MSa
         const mean = k === 1 ? sum! : treeMap((x) => tf.div(x, k), sum!);
         try {
           const [out, baseState] = base.update(mean, state.base, w, extras);
-          return [out, { count: state.count + 1, base: baseState }];
+          return [out, { count: count + 1, base: baseState }];
         } finally {
           if (mean !== sum) treeDispose(mean);
         }
@@ -80,4 +91,4 @@ export function mSam<S>(base: Transform<S>, options: MSamOptions): Transform<MSa
       }
     },
   };
-}
+});

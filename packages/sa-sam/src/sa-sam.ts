@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertSameStructure, BasinError, checkNumber, requireParams, treeClone, treeDispose, treeFlatten, treeMap } from '@basin/core';
+import {
+  assertSameStructure, BasinError, checkNumber, describeValue, publicTransform, requireParams, treeClone, treeDispose, treeMap,
+  treeSub, treeSumOfSquares,
+} from '@basin/core';
 import type { GradFn, Transform, Tree } from '@basin/core';
-import { gradientsAt, perturbed, requireGradFn } from '@basin/sam';
-import { adaptiveStep, AdaptiveStepOptions, checkAdaptiveStepOptions, ResolvedAdaptiveStep } from './adaptive-step';
+import { checkStateCount, checkStateTensors, gradientsAt, perturbed, requireGradFn } from '@basin/sam';
+import { AdaptiveStepOptions, checkAdaptiveStepOptions, nextAdaptiveStep, ResolvedAdaptiveStep } from './adaptive-step';
 
 export interface SaSgdOptions extends AdaptiveStepOptions {
   /** eta_0, the step size of the first step. */
@@ -45,25 +48,30 @@ export interface SaSamState {
  * first step is SAM with eta_0 and rho_0 = sqrt(eta_0). It is a complete optimizer: the output
  * is the step `-eta_t * g_sam` (chain nothing after it that rescales). Three gradients a step.
  */
-export function saSam(options: SaSamOptions): Transform<SaSamState> {
+export const saSam = publicTransform('saSam', function saSam(options: SaSamOptions): Transform<SaSamState> {
   return smoothnessAdaptive('saSam', options, true);
-}
+});
 
 /** SA-SGD: the same adaptive step size without the ascent, `w_{t+1} = w_t - eta_t g(w_t)`. Two gradients a step. */
-export function saSgd(options: SaSgdOptions): Transform<SaSamState> {
+export const saSgd = publicTransform('saSgd', function saSgd(options: SaSgdOptions): Transform<SaSamState> {
   return smoothnessAdaptive('saSgd', options, false);
-}
+});
 
 function smoothnessAdaptive(owner: string, options: SaSamOptions, ascent: boolean): Transform<SaSamState> {
-  const eta0 = checkNumber(owner, 'initialLearningRate', options?.initialLearningRate, { min: 0, minExclusive: true });
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new BasinError(`${owner}: options must be a record with initialLearningRate, e.g. ${owner}({ initialLearningRate: 0.1 }); got ${describeValue(options)}`);
+  }
+  const eta0 = checkNumber(owner, 'initialLearningRate', options.initialLearningRate, { min: 0, minExclusive: true });
   const stepOptions = checkAdaptiveStepOptions(owner, options);
   const rhoScale = checkNumber(owner, 'rhoScale', options.rhoScale ?? 1, { min: 0 });
   const normEps = checkNumber(owner, 'normEps', options.normEps ?? 1e-12, { min: 0 });
   return {
     init: (params) => ({ count: 0, eta: eta0, theta: stepOptions.initialTheta, rho: 0, prevParams: treeClone(params) }),
     update: (updates, state, params, extras) => {
+      // Every check runs before anything is computed: an error leaves the caller's tensors alone.
       const w = requireParams(owner, params, updates);
       const gradFn = requireGradFn(owner, extras);
+      checkState(owner, state);
       try {
         assertSameStructure(w, state.prevParams, ['params', 'state.prevParams']);
       } catch (e) {
@@ -82,21 +90,33 @@ function smoothnessAdaptive(owner: string, options: SaSamOptions, ascent: boolea
   };
 }
 
+/** The numbers of the state, before they enter a step: a corrupted state is refused by name. */
+function checkState(owner: string, state: SaSamState): void {
+  if (typeof state !== 'object' || state === null) {
+    throw new BasinError(`${owner}: state is ${describeValue(state)}; pass the state from ${owner}'s init(params), then the one each update returns`);
+  }
+  checkStateCount(owner, state.count);
+  const bad = (name: string, expected: string, value: unknown) =>
+    new BasinError(`${owner}: state.${name} must be ${expected}, got ${describeValue(value)}; pass the state from init or the last update`);
+  if (typeof state.eta !== 'number' || !Number.isFinite(state.eta) || state.eta <= 0) throw bad('eta', 'a finite number > 0', state.eta);
+  if (typeof state.theta !== 'number' || Number.isNaN(state.theta) || state.theta < 0) throw bad('theta', 'a number >= 0 (or Infinity)', state.theta);
+  if (typeof state.rho !== 'number' || !Number.isFinite(state.rho) || state.rho < 0) throw bad('rho', 'a finite number >= 0', state.rho);
+  checkStateTensors(owner, state);
+}
+
 /** eta_t and theta_t from ||w_t - w_{t-1}|| and ||g(w_t) - g(w_{t-1})||, both gradients on this batch. */
 function nextStep(owner: string, grads: Tree, state: SaSamState, w: Tree, gradFn: GradFn, options: ResolvedAdaptiveStep) {
   const prevGrads = gradientsAt(owner, gradFn, state.prevParams, w);
   let distances: Float32Array | Int32Array | Uint8Array;
   try {
-    const both = tf.tidy(() => {
-      const sq = (a: Tree, b: Tree) => tf.addN(treeFlatten(a).map((x, i) => tf.sum(tf.square(tf.sub(x, treeFlatten(b)[i])))));
-      return tf.sqrt(tf.stack([sq(w, state.prevParams), sq(grads, prevGrads)]));
-    });
+    // treeSub pairs leaves by path (the trees were checked to have one structure), whatever the key order.
+    const both = tf.tidy(() => tf.sqrt(tf.stack([treeSumOfSquares(treeSub(w, state.prevParams)), treeSumOfSquares(treeSub(grads, prevGrads))])));
     distances = both.dataSync();
     both.dispose();
   } finally {
     treeDispose(prevGrads);
   }
-  return adaptiveStep(state, distances[0], distances[1], options);
+  return nextAdaptiveStep(owner, state, distances[0], distances[1], options);
 }
 
 /** g(w + rho g / ||g||) on the current batch. */
@@ -108,4 +128,3 @@ function gradientAtAscent(owner: string, grads: Tree, w: Tree, rho: number, eps:
     treeDispose(adversarial);
   }
 }
-

@@ -35,4 +35,21 @@ describe('ascentSharpness', () => {
     expect(() => ascentSharpness(makeGradFn(loss, { a: tf.tensor1d([1]) }), params, { rho: (() => 1) as never })).toThrow(/ascentSharpness: rho must be a finite number/);
     treeDispose(params);
   });
+
+  it('gives the same answer whatever the key order of params', () => {
+    type Q = { u: tf.Tensor; v: tf.Tensor };
+    const lossUV = (params: Tree, batch: { a: tf.Tensor }): tf.Scalar =>
+      tf.tidy(() => {
+        const p = params as Q;
+        return tf.add(tf.mul(0.5, tf.sum(tf.mul(batch.a, tf.square(p.u)))), tf.sum(tf.square(p.v))) as tf.Scalar;
+      });
+    const batch = { a: tf.tensor1d(a) };
+    const uv = { u: tf.tensor1d([1, -0.5, 2]), v: tf.tensor1d([0.3, -0.1]) };
+    const vu = { v: uv.v, u: uv.u };
+    const r1 = ascentSharpness(makeGradFn(lossUV, batch), uv, { rho: 0.1, p: 3 });
+    const r2 = ascentSharpness(makeGradFn(lossUV, batch), vu, { rho: 0.1, p: 3 });
+    expect(r2).toEqual(r1);
+    treeDispose([batch, uv]);
+  });
 });
+

@@ -1,7 +1,9 @@
-import { BasinError, checkNumber, readScalar, treeDispose } from '@basin/core';
+import { BasinError, checkNumber, describeValue, entryPoint, readScalar, treeDispose } from '@basin/core';
 import type { GradFn, Tree } from '@basin/core';
 import { checkPerturbationOptions, PerturbationOptions } from './options';
-import { perturbed } from './sam';
+import { perturbedUnchecked } from './sam';
+import { lossAndGradsAt } from './grad-fn';
+import { checkFloatTree } from './checks';
 
 export interface AscentSharpnessOptions extends Omit<PerturbationOptions, 'rho'> {
   /** Radius of the ascent step. Default 0.05. */
@@ -24,25 +26,34 @@ export interface AscentSharpness {
  *
  *     const { sharpness } = ascentSharpness(makeGradFn(loss, batch), params, { rho: 0.05 });
  */
-export function ascentSharpness(gradFn: GradFn, params: Tree, options: AscentSharpnessOptions = {}): AscentSharpness {
-  if (typeof gradFn !== 'function') throw new BasinError('ascentSharpness: gradFn must be a function (params) => { loss, grads }, e.g. makeGradFn(loss, batch)');
-  const opts = checkPerturbationOptions('ascentSharpness', options);
-  const rho = checkNumber('ascentSharpness', 'rho', opts.rho, { min: 0 });
-  const clean = gradFn(params);
-  if (!clean || !('grads' in clean)) throw new BasinError('ascentSharpness: gradFn must return { loss, grads }');
-  const loss = readScalar(clean.loss);
+export const ascentSharpness = entryPoint('ascentSharpness', function ascentSharpness(
+  gradFn: GradFn,
+  params: Tree,
+  options: AscentSharpnessOptions = {},
+): AscentSharpness {
+  const owner = 'ascentSharpness';
+  if (typeof gradFn !== 'function') {
+    throw new BasinError(`${owner}: gradFn must be a function (params) => { loss, grads }, e.g. makeGradFn(loss, batch); got ${describeValue(gradFn)}`);
+  }
+  checkFloatTree(owner, 'params', params);
+  const opts = checkPerturbationOptions(owner, options);
+  const rho = checkNumber(owner, 'rho', opts.rho, { min: 0 });
+  const clean = lossAndGradsAt(owner, gradFn, params, params);
+  let loss: number;
   let adversarial: Tree;
   try {
-    adversarial = perturbed(clean.grads, params, { ...opts, rho });
+    loss = readScalar(clean.loss);
+    adversarial = perturbedUnchecked(clean.grads, params, { ...opts, rho });
   } finally {
+    clean.loss.dispose();
     treeDispose(clean.grads);
   }
   try {
-    const result = gradFn(adversarial);
+    const result = lossAndGradsAt(owner, gradFn, adversarial, params);
     treeDispose(result.grads);
     const perturbedLoss = readScalar(result.loss);
     return { loss, perturbedLoss, sharpness: perturbedLoss - loss };
   } finally {
     treeDispose(adversarial);
   }
-}
+});

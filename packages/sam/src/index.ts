@@ -2,8 +2,9 @@
 export { sam, perturbed } from './sam';
 export type { SamOptions, SamState } from './sam';
 export { ascentPerturbation } from './perturbation';
-export { checkPerturbationOptions } from './options';
+export { checkPerturbationOptions, resolvePerturbation } from './options';
 export type { PerturbationOptions, ResolvedPerturbation } from './options';
-export { requireGradFn, gradientsAt } from './grad-fn';
+export { requireGradFn, gradientsAt, lossAndGradsAt } from './grad-fn';
+export { checkBaseTransform, checkStateCount, checkStateTensors } from './checks';
 export { ascentSharpness } from './ascent-sharpness';
 export type { AscentSharpness, AscentSharpnessOptions } from './ascent-sharpness';

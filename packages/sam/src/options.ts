@@ -1,4 +1,5 @@
-import { checkNumber, checkScalarOrSchedule, BasinError } from '@basin/core';
+import { BasinError, checkNumber, checkScalarOrSchedule, describeValue, runEntryPoint } from '@basin/core';
+import { optionsRecord } from './checks';
 import type { ScalarOrSchedule } from '@basin/core';
 
 /** How the ascent step is taken: shared by SAM, m-SAM and the `ascentSharpness` helper. */
@@ -31,13 +32,25 @@ export interface ResolvedPerturbation {
 }
 
 /** Validates perturbation options once, at construction; `owner` names the caller in errors. */
-export function checkPerturbationOptions(owner: string, options: PerturbationOptions): Required<PerturbationOptions> {
-  const { rho = 0.05, p = 2, normalize = true, adaptive = false, eta = 0.01, eps = 1e-12 } = options;
-  checkScalarOrSchedule(owner, 'rho', rho, { min: 0 });
-  if (p !== Infinity) checkNumber(owner, 'p', p, { min: 1 });
-  if (typeof normalize !== 'boolean') throw new BasinError(`${owner}: normalize must be a boolean, got ${String(normalize)}`);
-  if (typeof adaptive !== 'boolean') throw new BasinError(`${owner}: adaptive must be a boolean, got ${String(adaptive)}`);
-  checkNumber(owner, 'eta', eta, { min: 0 });
-  checkNumber(owner, 'eps', eps, { min: 0 });
-  return { rho, p, normalize, adaptive, eta, eps };
+export function checkPerturbationOptions(owner: string, options: PerturbationOptions = {}): Required<PerturbationOptions> {
+  return runEntryPoint(owner, () => {
+    const { rho = 0.05, p = 2, normalize = true, adaptive = false, eta = 0.01, eps = 1e-12 } = optionsRecord(owner, options, '{ rho: 0.05 }');
+    checkScalarOrSchedule(owner, 'rho', rho, { min: 0 });
+    if (p !== Infinity) checkNumber(owner, 'p', p, { min: 1 });
+    if (typeof normalize !== 'boolean') throw new BasinError(`${owner}: normalize must be a boolean, got ${describeValue(normalize)}`);
+    if (typeof adaptive !== 'boolean') throw new BasinError(`${owner}: adaptive must be a boolean, got ${describeValue(adaptive)}`);
+    checkNumber(owner, 'eta', eta, { min: 0 });
+    checkNumber(owner, 'eps', eps, { min: 0 });
+    return { rho, p, normalize, adaptive, eta, eps };
+  });
+}
+
+/**
+ * Perturbation options for one ascent step: checked like `checkPerturbationOptions`, missing
+ * entries take the same defaults, and `rho` must be a number (a schedule is resolved by the caller).
+ */
+export function resolvePerturbation(owner: string, options: Partial<ResolvedPerturbation> | undefined): ResolvedPerturbation {
+  const checked = checkPerturbationOptions(owner, options);
+  const rho = checkNumber(owner, 'rho', checked.rho, { min: 0 });
+  return { ...checked, rho };
 }

@@ -124,4 +124,26 @@ describe('ascentPerturbation', () => {
     expectClose(read(perturbed(g, w, r)), expected, 1e-6);
     expect(read(perturbed(grads([0, 0], [0]), w, r))).toEqual(read(w));
   });
+
+  it.each([
+    ['p = 2', { rho: 0.3 }],
+    ['p = 1', { rho: 0.3, p: 1 }],
+    ['p = 3, adaptive', { rho: 0.3, p: 3, adaptive: true }],
+  ])('pairs grads and params by key, whatever their key order (%s)', (_, o) => {
+    const r = resolved(o);
+    const flip = (t: T): T => ({ b: t.b, a: t.a });
+    const g = grads([0.5, -2], [1]);
+    const w = grads([1, 2], [-3]);
+    const expectedEps = read(ascentPerturbation(g, r, w));
+    const expectedW = read(perturbed(g, w, r));
+    expect(read(ascentPerturbation(flip(g), r, w))).toEqual(expectedEps);
+    expect(read(ascentPerturbation(g, r, flip(w)))).toEqual(expectedEps);
+    expect(read(perturbed(flip(g), w, r))).toEqual(expectedW);
+    expect(read(perturbed(g, flip(w), r))).toEqual(expectedW);
+  });
+
+  it('fills options left out with sam\'s defaults (p = 2, normalized)', () => {
+    const g = grads([3, 0], [4]);
+    expectClose(read(ascentPerturbation(g, { rho: 0.5 })), [0.3, 0, 0.4], 1e-6);
+  });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, Tree, treeFlatten, treeGlobalNorm, treeMap } from '@basin/core';
-import type { ResolvedPerturbation } from './options';
+import { assertSameStructure, BasinError, entryPoint, Tree, treeFlatten, treeGlobalNorm, treeMap } from '@basin/core';
+import { resolvePerturbation, type ResolvedPerturbation } from './options';
+import { checkFloatTree } from './checks';
 
 /**
  * The ascent step `eps_hat` of SAM (Foret et al. 2021, eq. 2) for a gradient tree `g`, with
@@ -15,11 +16,32 @@ import type { ResolvedPerturbation } from './options';
  * Flammarion 2022) the step is `rho * T_w^2 g` (`rho * g` without `adaptive`).
  *
  * A zero gradient gives a zero step, never NaN. Returns new tensors the caller owns; needs
- * `params` only for `adaptive`.
+ * `params` only for `adaptive`. Options left out take `sam`'s defaults; `rho` must be a number.
  */
-export function ascentPerturbation(grads: Tree, options: ResolvedPerturbation, params?: Tree): Tree {
+export const ascentPerturbation = entryPoint('ascentPerturbation', function ascentPerturbation(
+  grads: Tree,
+  options: Partial<ResolvedPerturbation>,
+  params?: Tree,
+): Tree {
+  const owner = 'ascentPerturbation';
+  const resolved = resolvePerturbation(owner, options);
+  checkFloatTree(owner, 'grads', grads);
+  if (params === undefined || params === null) {
+    if (resolved.adaptive) throw new BasinError(`${owner}: adaptive (ASAM) needs params, got ${params}`);
+  } else {
+    checkFloatTree(owner, 'params', params);
+    try {
+      assertSameStructure(params, grads, ['params', 'grads']);
+    } catch (e) {
+      throw new BasinError(`${owner}: ${(e as Error).message}`);
+    }
+  }
+  return ascentStep(grads, resolved, params ?? undefined);
+});
+
+/** `ascentPerturbation` without the input checks, for callers that made them already. */
+export function ascentStep(grads: Tree, options: ResolvedPerturbation, params?: Tree): Tree {
   const { rho, p, normalize, adaptive, eta, eps } = options;
-  if (adaptive && params === undefined) throw new BasinError('ascentPerturbation: adaptive (ASAM) needs params');
   return tf.tidy((): tf.TensorContainer => {
     // ASAM works in the coordinates scaled by T_w = |w| + eta.
     const scaleT = adaptive ? treeMap((w) => tf.add(tf.abs(w), eta), params!) : undefined;

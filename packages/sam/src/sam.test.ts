@@ -163,6 +163,58 @@ describe('sam', () => {
     treeDispose(batch);
   });
 
+  it.each([
+    ['p = 2', {}],
+    ['p = 3, adaptive', { p: 3, adaptive: true }],
+  ])('gives identical results whatever the key order of params, updates and gradFn grads (%s)', (_, options) => {
+    const batch = makeBatch();
+    const reversed = (t: Tree): Tree => Object.fromEntries(Object.entries(t as Record<string, tf.Tensor>).reverse());
+    // `order` builds params and incoming gradients; `flip` reverses the keys gradFn returns; `initOrder` the tree given to init.
+    const run = (order: 'wb' | 'bw', flip: boolean, initOrder: 'wb' | 'bw') => {
+      const make = (o: 'wb' | 'bw', v = W0): Tree => (o === 'wb' ? makeParams(v) : reversed(makeParams(v)));
+      const opt = sam(adam({ learningRate: 0.1 }), { rho: 0.2, ...options });
+      const initParams = make(initOrder);
+      let state = opt.init(initParams);
+      treeDispose(initParams);
+      let params = make(order);
+      const inner = makeGradFn(quadratic, batch);
+      const gradFn: GradFn = (p) => {
+        const r = inner(p);
+        return { loss: r.loss, grads: flip ? reversed(r.grads) : r.grads };
+      };
+      const out: Record<string, number[]>[] = [];
+      for (let k = 0; k < 3; k++) {
+        const { loss, grads } = inner(params);
+        const incoming = order === 'wb' ? grads : reversed(grads);
+        const [u, next] = opt.update(incoming, state, params, { gradFn });
+        const up = u as P;
+        out.push({ uw: Array.from(up.w.dataSync()), ub: Array.from(up.b.dataSync()) });
+        const p2 = tf.tidy(() => ({ w: tf.add((params as P).w, up.w), b: tf.add((params as P).b, up.b) }));
+        treeDispose([loss, grads, u, params, state]);
+        params = order === 'wb' ? p2 : reversed(p2);
+        state = next;
+      }
+      treeDispose([params, state]);
+      return out;
+    };
+    const canonical = run('wb', false, 'wb');
+    expect(run('bw', true, 'bw')).toEqual(canonical);
+    expect(run('bw', false, 'wb')).toEqual(canonical);
+    expect(run('wb', true, 'bw')).toEqual(canonical);
+    // Through core's step() as well.
+    const viaStep = (order: 'wb' | 'bw') => {
+      const opt = sam(adam({ learningRate: 0.1 }), { rho: 0.2, ...options });
+      const params = order === 'wb' ? makeParams() : reversed(makeParams());
+      const state = opt.init(params);
+      const r = step(opt, quadratic, params, state, batch);
+      const values = read(r.params);
+      treeDispose([params, state, r]);
+      return values;
+    };
+    expect(viaStep('bw')).toEqual(viaStep('wb'));
+    treeDispose(batch);
+  });
+
   it('resumes from a checkpoint on the same trajectory', () => {
     const batch = makeBatch();
     const make = () => new Trainer({ transform: sam(adam({ learningRate: 0.05 }), { rho: (k) => 0.1 / (1 + k) }), loss: quadratic, params: makeParams() });
