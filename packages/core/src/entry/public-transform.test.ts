@@ -26,7 +26,7 @@ describe('publicTransform', () => {
 
   it('refuses a state made for other params (another model), naming the path and shapes', () => {
     const params = makeTree(1);
-    const other = { ...makeTree(3), extra: tf.zeros([4]) };
+    const other = { ...(makeTree(3) as Record<string, Tree>), extra: tf.zeros([4]) };
     const opt = adamw({ learningRate: 0.1 });
     const state = opt.init(other);
     const snap = snapshot([params, state]);
@@ -39,7 +39,7 @@ describe('publicTransform', () => {
     const params = makeTree(1);
     const opt = adam({ learningRate: 0.1 });
     const state = opt.init(params);
-    const ints = { ...makeTree(2), gain: tf.scalar(1, 'int32') };
+    const ints = { ...(makeTree(2) as Record<string, Tree>), gain: tf.scalar(1, 'int32') };
     expectBasinError(() => opt.update(ints, state, params), /^adam: updates at 'gain' has dtype int32; expected float32/);
     const grads = makeTree(2);
     expectBasinError(() => opt.update(grads, undefined as never, params), /^adam: state is undefined; pass the state from adam's init\(params\)/);

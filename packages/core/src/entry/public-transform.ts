@@ -71,7 +71,7 @@ export function guardTransform<S>(name: string, inner: Transform<S>): Transform<
         const mismatch = structure && structureMismatch(structure, stateStructure(state));
         if (mismatch) {
           const maker = stateMaker(state);
-          const origin = maker === undefined ? '' : maker === name ? ` (it was made by ${name} for other params)` : ` (it was made by ${maker})`;
+          const origin = maker === undefined ? '' : maker === name ? ` (it was made by ${name}, for other params or with other options)` : ` (it was made by ${maker})`;
           throw new BasinError(`${name}: the state does not belong to this ${name} and these updates: ${mismatch}${origin}`);
         }
         const [out, next] = inner.update(updates, state, params ?? undefined, extras);
