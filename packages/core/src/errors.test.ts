@@ -15,7 +15,7 @@ describe('isBasinError', () => {
   it('recognises a BasinError from another copy of the module (as the ESM and CJS builds are)', () => {
     let other: { BasinError: typeof BasinError } | undefined;
     jest.isolateModules(() => {
-      other = jest.requireActual('./errors');
+      other = jest.requireActual<{ BasinError: typeof BasinError }>('./errors');
     });
     const Foreign = other!.BasinError;
     expect(Foreign).not.toBe(BasinError);
