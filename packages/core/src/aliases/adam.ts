@@ -6,13 +6,15 @@ import { addDecayedWeights } from '../transforms/add-decayed-weights';
 import type { LabelSpec } from '../combinators/leaf-labels';
 import type { ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
+import { checkOptions } from '../transforms/state-checks';
 
 export interface AdamOptions extends ScaleByAdamOptions {
   learningRate: ScalarOrSchedule;
 }
 
 /** Adam (Kingma & Ba 2015): `chain(scaleByAdam, scaleByLearningRate)`, as optax's `adam`. */
-export const adam = publicTransform('adam', function adam({ learningRate, ...rest }: AdamOptions): Transform<unknown[]> {
+export const adam = publicTransform('adam', function adam(options: AdamOptions): Transform<unknown[]> {
+  const { learningRate, ...rest } = checkOptions('adam', options, '{ learningRate: 1e-3 }');
   return chain(scaleByAdam(rest), scaleByLearningRate(learningRate));
 });
 
@@ -27,6 +29,7 @@ export interface AdamWOptions extends AdamOptions {
  * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay,
  * `chain(scaleByAdam, addDecayedWeights, scaleByLearningRate)`, as optax's `adamw`.
  */
-export const adamw = publicTransform('adamw', function adamw({ learningRate, weightDecay = 1e-4, mask, ...rest }: AdamWOptions): Transform<unknown[]> {
+export const adamw = publicTransform('adamw', function adamw(options: AdamWOptions): Transform<unknown[]> {
+  const { learningRate, weightDecay = 1e-4, mask, ...rest } = checkOptions('adamw', options, '{ learningRate: 1e-3 }');
   return chain(scaleByAdam(rest), addDecayedWeights({ weightDecay, mask }), scaleByLearningRate(learningRate));
 });

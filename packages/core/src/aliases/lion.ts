@@ -6,6 +6,7 @@ import { checkLionOptions, scaleByLion, ScaleByLionOptions } from '../transforms
 import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { checkNumber, checkScalarOrSchedule, ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
+import { checkOptions } from '../transforms/state-checks';
 
 export interface LionOptions extends ScaleByLionOptions {
   learningRate: ScalarOrSchedule;
@@ -19,7 +20,8 @@ export interface LionOptions extends ScaleByLionOptions {
  * `chain(scaleByLion, addDecayedWeights, scaleByLearningRate)`. Its options are checked first,
  * under the name `lion`, so an error names the function the user called.
  */
-export const lion = publicTransform('lion', function lion({ learningRate, weightDecay = 1e-3, mask, ...rest }: LionOptions): Transform<unknown[]> {
+export const lion = publicTransform('lion', function lion(options: LionOptions): Transform<unknown[]> {
+  const { learningRate, weightDecay = 1e-3, mask, ...rest } = checkOptions('lion', options, '{ learningRate: 1e-4 }');
   const betas = checkLionOptions('lion', rest);
   checkNumber('lion', 'weightDecay', weightDecay, { min: 0 });
   checkScalarOrSchedule('lion', 'learningRate', learningRate);

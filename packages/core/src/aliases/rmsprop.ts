@@ -6,6 +6,7 @@ import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { trace } from '../transforms/trace';
 import { checkNumber, type ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
+import { checkOptions } from '../transforms/state-checks';
 
 export interface RmspropOptions extends ScaleByRmsOptions {
   learningRate: ScalarOrSchedule;
@@ -15,7 +16,8 @@ export interface RmspropOptions extends ScaleByRmsOptions {
 }
 
 /** RMSProp (Tieleman & Hinton 2012), optionally centered and with momentum: optax's `rmsprop`. */
-export const rmsprop = publicTransform('rmsprop', function rmsprop({ learningRate, momentum, nesterov = false, ...rest }: RmspropOptions): Transform<unknown[]> {
+export const rmsprop = publicTransform('rmsprop', function rmsprop(options: RmspropOptions): Transform<unknown[]> {
+  const { learningRate, momentum, nesterov = false, ...rest } = checkOptions('rmsprop', options, '{ learningRate: 1e-3 }');
   if (momentum !== undefined) checkNumber('rmsprop', 'momentum', momentum, { min: 0, max: 1, maxExclusive: true });
   return chain(
     scaleByRms(rest),

@@ -5,6 +5,7 @@ import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { trace } from '../transforms/trace';
 import { checkNumber, type ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
+import { checkOptions } from '../transforms/state-checks';
 
 export interface SgdOptions {
   learningRate: ScalarOrSchedule;
@@ -15,7 +16,8 @@ export interface SgdOptions {
 }
 
 /** Stochastic gradient descent, with optional (Nesterov) momentum: optax's `sgd`. */
-export const sgd = publicTransform('sgd', function sgd({ learningRate, momentum, nesterov = false }: SgdOptions): Transform<unknown[]> {
+export const sgd = publicTransform('sgd', function sgd(options: SgdOptions): Transform<unknown[]> {
+  const { learningRate, momentum, nesterov = false } = checkOptions('sgd', options, '{ learningRate: 0.1 }');
   if (momentum !== undefined) checkNumber('sgd', 'momentum', momentum, { min: 0, max: 1, maxExclusive: true });
   return chain(momentum === undefined ? identity() : trace({ decay: momentum, nesterov }), scaleByLearningRate(learningRate));
 });

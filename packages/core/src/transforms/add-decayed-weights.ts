@@ -4,7 +4,7 @@ import { treeMap } from '../tree';
 import { checkNumber } from '../validate';
 import { masked } from '../combinators/masked';
 import type { LabelSpec } from '../combinators/leaf-labels';
-import { requireParams } from './state-checks';
+import { checkOptions, requireParams } from './state-checks';
 import type { EmptyState } from './identity';
 import { publicTransform } from '../entry/public-transform';
 
@@ -19,7 +19,8 @@ export interface AddDecayedWeightsOptions {
  * Adds `weightDecay * params` to the updates: decoupled weight decay (Loshchilov & Hutter
  * 2019) when placed before the learning-rate scaling, as in AdamW.
  */
-export const addDecayedWeights = publicTransform('addDecayedWeights', function addDecayedWeights({ weightDecay = 0, mask }: AddDecayedWeightsOptions = {}): Transform<any> {
+export const addDecayedWeights = publicTransform('addDecayedWeights', function addDecayedWeights(options: AddDecayedWeightsOptions = {}): Transform<any> {
+  const { weightDecay = 0, mask } = checkOptions('addDecayedWeights', options, '{ weightDecay: 1e-4 }', true);
   checkNumber('addDecayedWeights', 'weightDecay', weightDecay, { min: 0 });
   const plain: Transform<EmptyState> = {
     init: () => ({}),

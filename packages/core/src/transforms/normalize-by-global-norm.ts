@@ -4,12 +4,14 @@ import { treeGlobalNorm, treeMap } from '../tree';
 import { checkNumber } from '../validate';
 import type { EmptyState } from './identity';
 import { publicTransform } from '../entry/public-transform';
+import { checkOptions } from './state-checks';
 
 /**
  * Divides updates by their global l2 norm (optax.contrib's `normalize`), giving a unit-norm
  * direction. A zero update stays zero instead of becoming NaN; `eps` is added to the norm.
  */
-export const normalizeByGlobalNorm = publicTransform('normalizeByGlobalNorm', function normalizeByGlobalNorm({ eps = 0 }: { eps?: number } = {}): Transform<EmptyState> {
+export const normalizeByGlobalNorm = publicTransform('normalizeByGlobalNorm', function normalizeByGlobalNorm(options: { eps?: number } = {}): Transform<EmptyState> {
+  const { eps = 0 } = checkOptions('normalizeByGlobalNorm', options, '{ eps: 0 }', true);
   checkNumber('normalizeByGlobalNorm', 'eps', eps, { min: 0 });
   return {
     init: () => ({}),

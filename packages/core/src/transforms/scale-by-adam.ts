@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { Tree, treeMap, treeZerosLike } from '../tree';
 import { checkNumber } from '../validate';
-import { assertUpdatesMatch } from './state-checks';
+import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
 
 export interface ScaleByAdamOptions {
@@ -41,7 +41,7 @@ export function checkAdamOptions(owner: string, o: ScaleByAdamOptions): Required
  * with bias-corrected moments.
  */
 export const scaleByAdam = publicTransform('scaleByAdam', function scaleByAdam(options: ScaleByAdamOptions = {}): Transform<AdamState> {
-  const { b1, b2, eps, epsRoot, nesterov } = checkAdamOptions('scaleByAdam', options);
+  const { b1, b2, eps, epsRoot, nesterov } = checkAdamOptions('scaleByAdam', checkOptions('scaleByAdam', options, '{ b1: 0.9, b2: 0.999 }', true));
   return {
     init: (params) => ({ count: 0, mu: treeZerosLike(params), nu: treeZerosLike(params) }),
     update: (updates, state) => {

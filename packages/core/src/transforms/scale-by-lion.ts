@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { Tree, treeMap, treeZerosLike } from '../tree';
 import { checkNumber } from '../validate';
-import { assertUpdatesMatch } from './state-checks';
+import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
 
 export interface ScaleByLionOptions {
@@ -33,7 +33,7 @@ export interface LionState {
  * `u = sign(b1 mu + (1-b1) g)`, then `mu = b2 mu + (1-b2) g`.
  */
 export const scaleByLion = publicTransform('scaleByLion', function scaleByLion(options: ScaleByLionOptions = {}): Transform<LionState> {
-  const { b1, b2 } = checkLionOptions('scaleByLion', options);
+  const { b1, b2 } = checkLionOptions('scaleByLion', checkOptions('scaleByLion', options, '{ b1: 0.9, b2: 0.99 }', true));
   return {
     init: (params) => ({ mu: treeZerosLike(params) }),
     update: (updates, state) => {

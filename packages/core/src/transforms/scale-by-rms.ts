@@ -3,7 +3,7 @@ import type { Transform } from '../transform';
 import { Tree, treeMap } from '../tree';
 import { checkNumber } from '../validate';
 import { BasinError } from '../errors';
-import { assertUpdatesMatch } from './state-checks';
+import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
 
 export interface ScaleByRmsOptions {
@@ -32,8 +32,9 @@ export interface RmsState {
  * RMSProp's rescaling (Tieleman & Hinton 2012) as optax's `scale_by_rms` and, when centered,
  * `scale_by_stddev`.
  */
-export const scaleByRms = publicTransform('scaleByRms', function scaleByRms(options: ScaleByRmsOptions = {}): Transform<RmsState> {
+export const scaleByRms = publicTransform('scaleByRms', function scaleByRms(given: ScaleByRmsOptions = {}): Transform<RmsState> {
   const owner = 'scaleByRms';
+  const options = checkOptions(owner, given, '{ decay: 0.9 }', true);
   const decay = checkNumber(owner, 'decay', options.decay ?? 0.9, { min: 0, max: 1, maxExclusive: true });
   const eps = checkNumber(owner, 'eps', options.eps ?? 1e-8, { min: 0 });
   const initialScale = checkNumber(owner, 'initialScale', options.initialScale ?? 0, { min: 0 });

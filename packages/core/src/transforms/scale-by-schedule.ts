@@ -3,6 +3,7 @@ import type { Transform } from '../transform';
 import { treeMap } from '../tree';
 import { checkScalarOrSchedule, resolveHyper, ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
+import { checkOptions } from './state-checks';
 
 /** Step counter: the number of updates done so far. */
 export interface CountState {
@@ -32,8 +33,9 @@ export interface ScaleByLearningRateOptions {
  */
 export const scaleByLearningRate = publicTransform('scaleByLearningRate', function scaleByLearningRate(
   learningRate: ScalarOrSchedule,
-  { flipSign = true }: ScaleByLearningRateOptions = {},
+  options: ScaleByLearningRateOptions = {},
 ): Transform<CountState> {
+  const { flipSign = true } = checkOptions('scaleByLearningRate', options, '{ flipSign: true }', true);
   checkScalarOrSchedule('scaleByLearningRate', 'learningRate', learningRate);
   const sign = flipSign ? -1 : 1;
   const schedule = typeof learningRate === 'number' ? () => sign * learningRate : (step: number) => sign * learningRate(step);

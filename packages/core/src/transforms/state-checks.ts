@@ -1,5 +1,5 @@
 import { BasinError } from '../errors';
-import { assertSameStructure, Tree } from '../tree';
+import { assertSameStructure, describeValue, Tree } from '../tree';
 
 /** Checks that incoming updates match a per-parameter state tree, with the transform's name. */
 export function assertUpdatesMatch(owner: string, stateTree: Tree, updates: Tree, stateName: string): void {
@@ -21,4 +21,17 @@ export function requireParams(owner: string, params: Tree | undefined, updates: 
     throw new BasinError(`${owner}: ${(e as Error).message}`);
   }
   return params;
+}
+
+/**
+ * Checks that a factory's options argument is an options record, so `sgd(undefined)` is
+ * refused under the factory's name instead of failing on a property read. `undefined` gives
+ * `{}` where every option has a default (`optional`).
+ */
+export function checkOptions<O extends object>(owner: string, options: O | null | undefined, example: string, optional = false): O {
+  if (options === undefined && optional) return {} as O;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new BasinError(`${owner}: options must be an options record such as ${example}, got ${describeValue(options)}`);
+  }
+  return options;
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { Tree, treeMap, treeZerosLike } from '../tree';
 import { checkNumber } from '../validate';
-import { assertUpdatesMatch } from './state-checks';
+import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
 
 export interface TraceOptions {
@@ -20,7 +20,8 @@ export interface TraceState {
  * Heavy-ball momentum as in optax's `trace`: `t = g + decay * t`, and the update is `t`
  * (or `g + decay * t` with Nesterov).
  */
-export const trace = publicTransform('trace', function trace({ decay, nesterov = false }: TraceOptions): Transform<TraceState> {
+export const trace = publicTransform('trace', function trace(options: TraceOptions): Transform<TraceState> {
+  const { decay, nesterov = false } = checkOptions('trace', options, '{ decay: 0.9 }');
   checkNumber('trace', 'decay', decay, { min: 0, max: 1, maxExclusive: true });
   return {
     init: (params) => ({ trace: treeZerosLike(params) }),
