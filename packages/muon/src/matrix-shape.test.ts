@@ -12,9 +12,9 @@ describe('matrixView', () => {
     expect(matrixView('t', 'k', [2, 3, 3, 4, 8])).toEqual({ fanIn: 72, fanOut: 8 });
   });
 
-  it('throws a BasinError naming the owner, the leaf and its shape otherwise', () => {
+  it('throws a BasinError naming the function called, the leaf and its shape otherwise', () => {
     expect(() => matrixView('scaleByMuon', 'dense.bias', [4])).toThrow(BasinError);
-    expect(() => matrixView('scaleByMuon', 'dense.bias', [4])).toThrow(/^scaleByMuon: leaf 'dense.bias' has shape \[4\]/);
+    expect(() => matrixView('scaleByMuon', 'dense.bias', [4])).toThrow(/^matrixView: leaf 'dense.bias' has shape \[4\]/);
     expect(() => matrixView('scaleByMuon', '', [])).toThrow(/<root> has shape \[\]/);
     expect(() => matrixView('scaleByMuon', 'w', [3, 0])).toThrow(/no entries/);
   });

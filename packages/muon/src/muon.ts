@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import {
   BasinError,
   adamw,
@@ -5,15 +6,18 @@ import {
   chain,
   checkNumber,
   checkScalarOrSchedule,
+  describeValue,
   partition,
+  publicTransform,
   scaleByLearningRate,
   type LabelSpec,
   type ScalarOrSchedule,
   type Transform,
   type Tree,
 } from '@basin/core';
+import { checkBoolean, checkedMask, checkOptions, withPathCheck } from './checks';
 import { checkExclude, muonLabels, type MuonExclude, type MuonLabel } from './muon-labels';
-import { scaleByMuon, type ScaleByMuonOptions } from './scale-by-muon';
+import { checkMuonOptions, makeScaleByMuon, muonStatePaths, SCALE_BY_MUON_OPTIONS, type ScaleByMuonOptions } from './scale-by-muon';
 
 export interface MuonOptions extends ScaleByMuonOptions {
   /** Learning rate of the Muon branch (a number or a schedule). Jordan's reference uses 0.02. */
@@ -50,11 +54,82 @@ export interface MuonOptions extends ScaleByMuonOptions {
   labels?: LabelSpec<MuonLabel>;
 }
 
-const KNOWN_OPTIONS = new Set([
+const OWN_OPTIONS = [
   'learningRate', 'weightDecay', 'weightDecayMask', 'exclude', 'labels',
   'adamLearningRate', 'adamB1', 'adamB2', 'adamEps', 'adamEpsRoot', 'adamWeightDecay', 'adamWeightDecayMask', 'adamNesterov',
-  'beta', 'nesterov', 'biasCorrection', 'scale', 'rmsFactor', 'adaptive', 'steps', 'coefficients', 'eps',
-]);
+];
+
+/** A schedule whose non-finite values are reported under the option's own name. */
+function namedSchedule(owner: string, name: string, value: ScalarOrSchedule): ScalarOrSchedule {
+  if (typeof value !== 'function') return value;
+  return (step: number) => {
+    const v = value(step);
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new BasinError(`${owner}: ${name} (schedule at step ${step}) must be a finite number, got ${describeValue(v)}`);
+    }
+    return v;
+  };
+}
+
+const guardedMuon = publicTransform('muon', function muon(options: MuonOptions): Transform<Record<string, unknown>> {
+  const owner = 'muon';
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new BasinError(`${owner}: options must be an object with a learningRate, got ${describeValue(options)}`);
+  }
+  // A misspelt option would otherwise fall back to a default without a word.
+  checkOptions(owner, options, [...OWN_OPTIONS, ...SCALE_BY_MUON_OPTIONS]);
+  const {
+    learningRate, weightDecay = 0, weightDecayMask, exclude, labels,
+    adamLearningRate, adamB1 = 0.9, adamB2 = 0.999, adamEps, adamEpsRoot = 0, adamWeightDecay = 0, adamWeightDecayMask, adamNesterov,
+    ...muonOptions
+  } = options;
+  checkScalarOrSchedule(owner, 'learningRate', learningRate);
+  checkNumber(owner, 'weightDecay', weightDecay, { min: 0 });
+  if (adamLearningRate !== undefined) checkScalarOrSchedule(owner, 'adamLearningRate', adamLearningRate);
+  checkNumber(owner, 'adamB1', adamB1, { min: 0, max: 1, maxExclusive: true });
+  checkNumber(owner, 'adamB2', adamB2, { min: 0, max: 1, maxExclusive: true });
+  if (adamEps !== undefined) checkNumber(owner, 'adamEps', adamEps, { min: 0 });
+  checkNumber(owner, 'adamEpsRoot', adamEpsRoot, { min: 0 });
+  checkNumber(owner, 'adamWeightDecay', adamWeightDecay, { min: 0 });
+  if (adamNesterov !== undefined) checkBoolean(owner, 'adamNesterov', adamNesterov);
+  const { nesterov, plan } = checkMuonOptions(owner, muonOptions);
+  checkExclude(exclude);
+  if (labels !== undefined && typeof labels !== 'function' && (labels === null || typeof labels !== 'object')) {
+    throw new BasinError(`${owner}: labels must be a tree of 'muon' | 'adam' shaped like the params, or a function of the params returning one; got ${describeValue(labels)}`);
+  }
+  const muonMask = weightDecayMask === undefined ? undefined : checkedMask(owner, 'weightDecayMask', weightDecayMask);
+  const adamMask = adamWeightDecayMask === undefined ? undefined : checkedMask(owner, 'adamWeightDecayMask', adamWeightDecayMask);
+
+  const muonBranch = chain(
+    makeScaleByMuon(owner, muonOptions),
+    addDecayedWeights({ weightDecay, mask: muonMask }),
+    scaleByLearningRate(learningRate),
+  );
+  const adamBranch = adamw({
+    learningRate: adamLearningRate === undefined ? learningRate : namedSchedule(owner, 'adamLearningRate', adamLearningRate),
+    b1: adamB1,
+    b2: adamB2,
+    eps: adamEps ?? plan.eps,
+    epsRoot: adamEpsRoot,
+    weightDecay: adamWeightDecay,
+    mask: adamMask,
+    nesterov: adamNesterov ?? nesterov,
+  });
+  const labelSpec: LabelSpec<MuonLabel> = labels ?? ((params: Tree) => muonLabels(params, exclude));
+  const inner = partition({ muon: muonBranch, adam: adamBranch }, labelSpec);
+  return {
+    ...inner,
+    // A branch that fails at init (a mask or label that does not fit) leaves nothing behind.
+    init: (params) => tf.tidy(() => inner.init(params) as unknown as tf.TensorContainer) as unknown as Record<string, unknown>,
+    update: (updates, state, params, extras) => {
+      // Both branches read the params (decoupled weight decay): say so before either runs.
+      if (params === undefined || params === null) {
+        throw new BasinError(`${owner}: update needs the params (call update(updates, state, params)); muon's weight decay reads them, got ${params}`);
+      }
+      return inner.update(updates, state, params, extras);
+    },
+  };
+});
 
 /**
  * Muon (Jordan 2024) as a complete optimizer, as optax's `contrib.muon`: a `partition` of
@@ -63,43 +138,24 @@ const KNOWN_OPTIONS = new Set([
  *   for matrices and conv kernels, and
  * - `adam`: AdamW for everything else (biases, norm gains) and for the matrices `exclude` names.
  *
- * State: `{ muon: [...], adam: [...] }`.
+ * State: `{ muon: [...], adam: [...] }`, each branch keyed by the params' paths. `update` needs
+ * the params (both branches apply decoupled weight decay). Every error names `muon` and the
+ * option or path, never the building blocks inside.
  *
  *     const opt = muon({ learningRate: 0.02, adamLearningRate: 3e-4, exclude: ['embedding'] });
  */
 export function muon(options: MuonOptions): Transform<Record<string, unknown>> {
-  const owner = 'muon';
-  if (options === null || typeof options !== 'object') throw new BasinError(`${owner}: options must be an object with a learningRate`);
-  // A misspelt option would otherwise fall back to a default without a word.
-  const unknown = Object.keys(options).filter((k) => !KNOWN_OPTIONS.has(k));
-  if (unknown.length > 0) {
-    throw new BasinError(`${owner}: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `'${k}'`).join(', ')} (known: ${[...KNOWN_OPTIONS].join(', ')})`);
-  }
-  const {
-    learningRate, weightDecay = 0, weightDecayMask, exclude, labels,
-    adamLearningRate, adamB1, adamB2, adamEps, adamEpsRoot, adamWeightDecay = 0, adamWeightDecayMask, adamNesterov,
-    ...muonOptions
-  } = options;
-  checkScalarOrSchedule(owner, 'learningRate', learningRate);
-  checkNumber(owner, 'weightDecay', weightDecay, { min: 0 });
-  checkNumber(owner, 'adamWeightDecay', adamWeightDecay, { min: 0 });
-  if (adamLearningRate !== undefined) checkScalarOrSchedule(owner, 'adamLearningRate', adamLearningRate);
-  checkExclude(exclude);
-  const muonBranch = chain(
-    scaleByMuon(muonOptions),
-    addDecayedWeights({ weightDecay, mask: weightDecayMask }),
-    scaleByLearningRate(learningRate),
-  );
-  const adamBranch = adamw({
-    learningRate: adamLearningRate ?? learningRate,
-    b1: adamB1,
-    b2: adamB2,
-    eps: adamEps ?? muonOptions.eps ?? 1e-8,
-    epsRoot: adamEpsRoot,
-    weightDecay: adamWeightDecay,
-    mask: adamWeightDecayMask,
-    nesterov: adamNesterov ?? muonOptions.nesterov ?? true,
-  });
-  const labelSpec: LabelSpec<MuonLabel> = labels ?? ((params: Tree) => muonLabels(params, exclude));
-  return partition({ muon: muonBranch, adam: adamBranch }, labelSpec);
+  const t = guardedMuon(options);
+  // A plain transform comes back when another Basin factory builds with it: that one checks.
+  return t.name === 'muon' ? withPathCheck('muon', t, branchPaths) : t;
+}
+
+/** The paths and shapes a `muon` state was made for: its two branches' momentum keys. */
+function branchPaths(state: unknown): Map<string, number[]> | undefined {
+  const s = state as { muon?: unknown; adam?: unknown } | null | undefined;
+  if (s === null || typeof s !== 'object' || !Array.isArray(s.muon) || !Array.isArray(s.adam)) return undefined;
+  const muonPaths = muonStatePaths(s.muon[0]);
+  const adamPaths = muonStatePaths(s.adam[0]);
+  if (!muonPaths || !adamPaths) return undefined;
+  return new Map([...muonPaths, ...adamPaths]);
 }

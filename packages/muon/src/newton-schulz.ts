@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber } from '@basin/core';
+import { BasinError, checkNumber, describeValue, entryPoint } from '@basin/core';
+import { checkFloatTensor, checkOptions } from './checks';
 
 /** One quintic step's coefficients `(a, b, c)`: `X <- a X + b (X X^T) X + c (X X^T)^2 X`. */
 export type NewtonSchulzCoefficients = readonly [number, number, number];
@@ -41,8 +42,19 @@ function isTriple(x: unknown): x is NewtonSchulzCoefficients {
   return Array.isArray(x) && x.length === 3 && x.every((v) => typeof v === 'number');
 }
 
-/** Checks Newton-Schulz options once (at construction) and expands them to a per-step table. */
-export function planNewtonSchulz(owner: string, options: NewtonSchulzOptions = {}): NewtonSchulzPlan {
+/** The option names of `newtonSchulz`. */
+export const NEWTON_SCHULZ_OPTIONS: readonly string[] = ['steps', 'coefficients', 'eps'];
+
+/**
+ * Checks Newton-Schulz options once (at construction) and expands them to a per-step table.
+ * Errors name `planNewtonSchulz` when you call it; `owner` is kept for compatibility.
+ */
+export const planNewtonSchulz = entryPoint('planNewtonSchulz', function planNewtonSchulz(owner: string, options: NewtonSchulzOptions = {}): NewtonSchulzPlan {
+  return makePlan(typeof owner === 'string' ? owner : 'planNewtonSchulz', checkOptions('planNewtonSchulz', options, NEWTON_SCHULZ_OPTIONS));
+});
+
+/** `planNewtonSchulz` for Muon's own options (which carry other keys too), errors under `owner`. */
+export function makePlan(owner: string, options: NewtonSchulzOptions): NewtonSchulzPlan {
   const { steps, coefficients = QUINTIC_COEFFICIENTS, eps = 1e-8 } = options;
   checkNumber(owner, 'eps', eps, { min: 0 });
   if (steps !== undefined) checkNumber(owner, 'steps', steps, { min: 0, integer: true });
@@ -64,6 +76,27 @@ export function planNewtonSchulz(owner: string, options: NewtonSchulzOptions = {
   return { table, eps };
 }
 
+/** Checks a plan given by the caller (what `planNewtonSchulz` returns). */
+function checkPlan(owner: string, plan: unknown): NewtonSchulzPlan {
+  const p = plan as Partial<NewtonSchulzPlan> | null | undefined;
+  if (p === null || typeof p !== 'object' || !Array.isArray(p.table) || !p.table.every(isTriple)) {
+    throw new BasinError(`${owner}: plan must be { table: [[a, b, c], ...], eps } as planNewtonSchulz returns, got ${describeValue(plan)}`);
+  }
+  p.table.forEach((t, i) => t.forEach((v, j) => checkNumber(owner, `plan.table[${i}][${j}]`, v)));
+  checkNumber(owner, 'plan.eps', p.eps, { min: 0 });
+  return p as NewtonSchulzPlan;
+}
+
+/** A matrix argument: a live, non-empty, float32 2-D tensor. */
+function checkMatrix(owner: string, G: unknown): tf.Tensor2D {
+  const g = checkFloatTensor(owner, 'G', G);
+  if (g.rank !== 2) {
+    throw new BasinError(`${owner}: G must be a matrix (rank 2), got shape [${g.shape.join(', ')}]; reshape conv kernels to [kh*kw*in, out] first`);
+  }
+  if (g.size === 0) throw new BasinError(`${owner}: G has shape [${g.shape.join(', ')}] with no entries; expected a non-empty matrix`);
+  return g as tf.Tensor2D;
+}
+
 /**
  * Runs a planned iteration on a matrix. The Gram matrix `A` is always the small one: for a tall
  * matrix (rows > cols) the iteration works on `X^T`, the reference's "transpose while iterating".
@@ -75,7 +108,13 @@ export function planNewtonSchulz(owner: string, options: NewtonSchulzOptions = {
  * there explicit transposes are cheaper. Only matmuls, transposes and elementwise ops: it runs
  * on every backend.
  */
-export function runNewtonSchulz(G: tf.Tensor2D, { table, eps }: NewtonSchulzPlan): tf.Tensor2D {
+export const runNewtonSchulz = entryPoint('runNewtonSchulz', function runNewtonSchulz(G: tf.Tensor2D, plan: NewtonSchulzPlan): tf.Tensor2D {
+  const owner = 'runNewtonSchulz';
+  return orthogonalize(checkMatrix(owner, G), checkPlan(owner, plan));
+});
+
+/** `runNewtonSchulz` without the checks, for Muon's own validated matrices and plans. */
+export function orthogonalize(G: tf.Tensor2D, { table, eps }: NewtonSchulzPlan): tf.Tensor2D {
   return tf.tidy(() => {
     const [rows, cols] = G.shape;
     const tall = rows > cols;
@@ -124,11 +163,8 @@ export function runNewtonSchulz(G: tf.Tensor2D, { table, eps }: NewtonSchulzPlan
  * `G = U S V^T` and `S'` is near the identity (exactly `U V^T` in the limit for the cubic
  * coefficients). Returns a new tensor; `G` is left alone.
  */
-export function newtonSchulz(G: tf.Tensor, options: NewtonSchulzOptions = {}): tf.Tensor2D {
-  const plan = planNewtonSchulz('newtonSchulz', options);
-  if (!(G instanceof tf.Tensor)) throw new BasinError(`newtonSchulz: G must be a tensor, got ${typeof G}`);
-  if (G.rank !== 2) {
-    throw new BasinError(`newtonSchulz: G must be a matrix (rank 2), got shape [${G.shape.join(', ')}]; reshape conv kernels to [kh*kw*in, out] first`);
-  }
-  return runNewtonSchulz(G as tf.Tensor2D, plan);
-}
+export const newtonSchulz = entryPoint('newtonSchulz', function newtonSchulz(G: tf.Tensor, options: NewtonSchulzOptions = {}): tf.Tensor2D {
+  const owner = 'newtonSchulz';
+  const plan = makePlan(owner, checkOptions(owner, options, NEWTON_SCHULZ_OPTIONS));
+  return orthogonalize(checkMatrix(owner, G), plan);
+});

@@ -113,7 +113,7 @@ describe('scaleByMuon', () => {
     const state = t.init(params);
     const before = tf.memory().numTensors;
     const wrong = { w: tf.zeros([2, 3]) };
-    expect(() => t.update(wrong, state, params)).toThrow(/expected shape \[3, 2\], got \[2, 3\]/);
+    expect(() => t.update(wrong, state, params)).toThrow(/updates at 'w' have shape \[2, 3\]; the state was made for shape \[3, 2\]/);
     expect(tf.memory().numTensors).toBe(before + 1);
     expect(state.count).toBe(0);
     treeDispose([params, state, wrong]);

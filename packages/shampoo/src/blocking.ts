@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { checkNumber, entryPoint } from '@basin/core';
+import { checkShape } from './checks';
 
 /**
  * Merges adjacent dimensions while their product stays at most `maxDim`, and drops size-1
@@ -8,7 +10,14 @@ import * as tf from '@tensorflow/tfjs-core';
  * merged into a vector (vectors only get a diagonal preconditioner here): its last such
  * dimension stays apart. A tensor with no dimension longer than 1 becomes `[1]`.
  */
-export function mergeSmallDims(shape: readonly number[], maxDim: number): number[] {
+export const mergeSmallDims = entryPoint('mergeSmallDims', function mergeSmallDims(shape: readonly number[], maxDim: number): number[] {
+  checkShape('mergeSmallDims', 'shape', shape, 1);
+  checkNumber('mergeSmallDims', 'maxDim', maxDim, { min: 1, integer: true });
+  return mergeDims(shape, maxDim);
+});
+
+/** `mergeSmallDims` without the checks, for plans built from validated options. */
+export function mergeDims(shape: readonly number[], maxDim: number): number[] {
   const dims = shape.filter((d) => d !== 1);
   if (dims.length === 0) return [1];
   const greedy = (ds: readonly number[]): number[] => {
@@ -37,7 +46,14 @@ export function squeezeDims(shape: readonly number[]): number[] {
 }
 
 /** Sizes of the blocks along one dimension: `[128, 128, 44]` for 300 with block size 128. */
-export function blockSizes(dim: number, blockSize: number): number[] {
+export const blockSizes = entryPoint('blockSizes', function blockSizes(dim: number, blockSize: number): number[] {
+  checkNumber('blockSizes', 'dim', dim, { min: 1, integer: true });
+  if (blockSize !== Infinity) checkNumber('blockSizes', 'blockSize', blockSize, { min: 1, integer: true });
+  return blockLengths(dim, blockSize);
+});
+
+/** `blockSizes` without the checks. */
+export function blockLengths(dim: number, blockSize: number): number[] {
   if (!Number.isFinite(blockSize) || dim <= blockSize) return [dim];
   const sizes: number[] = [];
   for (let start = 0; start < dim; start += blockSize) sizes.push(Math.min(blockSize, dim - start));
@@ -51,7 +67,7 @@ export interface BlockGrid {
 }
 
 export function blockGrid(shape: readonly number[], blockSize: number): BlockGrid {
-  return { sizes: shape.map((d) => blockSizes(d, blockSize)) };
+  return { sizes: shape.map((d) => blockLengths(d, blockSize)) };
 }
 
 /** Shapes of the blocks in row-major grid order (the order `splitBlocks` returns them). */

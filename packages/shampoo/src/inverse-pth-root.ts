@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber } from '@basin/core';
+import { BasinError, checkNumber, entryPoint } from '@basin/core';
+import { checkBoolean, checkFloatTensor, checkOptions } from './checks';
 
 export interface InversePthRootOptions {
   /** Added to the diagonal before the root is taken: the root is of `A + ridgeEpsilon I`. Default 0. */
@@ -30,6 +31,7 @@ export interface InversePthRootResult {
 }
 
 const OWNER = 'inversePthRoot';
+const KNOWN_OPTIONS = ['ridgeEpsilon', 'maxIterations', 'errorTolerance', 'growthLimit', 'symmetrize'];
 const QUADRATIC_PHASE = 0.1;
 
 /** Checks the exponent: the coupled iteration needs a positive integer power. */
@@ -73,17 +75,32 @@ function matrixPower(x: tf.Tensor2D, n: number): tf.Tensor2D {
  * on nearly singular statistics (a rank-deficient `G G^T` plus a small ridge), which stopped
  * the iteration at step 0 in our tests.
  */
-export function inversePthRoot(matrix: tf.Tensor, p: number, options: InversePthRootOptions = {}): InversePthRootResult {
+export const inversePthRoot = entryPoint('inversePthRoot', function inversePthRoot(
+  matrix: tf.Tensor,
+  p: number,
+  options: InversePthRootOptions = {},
+): InversePthRootResult {
   checkRootExponent(OWNER, p);
-  const ridge = checkNumber(OWNER, 'ridgeEpsilon', options.ridgeEpsilon ?? 0, { min: 0 });
-  const maxIterations = checkNumber(OWNER, 'maxIterations', options.maxIterations ?? 100, { min: 0, integer: true });
-  const tolerance = checkNumber(OWNER, 'errorTolerance', options.errorTolerance ?? 1e-6, { min: 0 });
-  const growthLimit = checkNumber(OWNER, 'growthLimit', options.growthLimit ?? 1.2, { min: 1 });
-  const symmetrize = options.symmetrize ?? true;
-  if (!(matrix instanceof tf.Tensor) || matrix.rank !== 2 || matrix.shape[0] !== matrix.shape[1]) {
-    const got = matrix instanceof tf.Tensor ? `shape [${matrix.shape.join(', ')}]` : String(matrix);
-    throw new BasinError(`${OWNER}: matrix must be a square 2-D tensor, got ${got}`);
+  const o = checkOptions(OWNER, options, KNOWN_OPTIONS) as InversePthRootOptions;
+  checkNumber(OWNER, 'ridgeEpsilon', o.ridgeEpsilon ?? 0, { min: 0 });
+  checkNumber(OWNER, 'maxIterations', o.maxIterations ?? 100, { min: 0, integer: true });
+  checkNumber(OWNER, 'errorTolerance', o.errorTolerance ?? 1e-6, { min: 0 });
+  checkNumber(OWNER, 'growthLimit', o.growthLimit ?? 1.2, { min: 1 });
+  if (o.symmetrize !== undefined) checkBoolean(OWNER, 'symmetrize', o.symmetrize);
+  checkFloatTensor(OWNER, 'matrix', matrix);
+  if (matrix.rank !== 2 || matrix.shape[0] !== matrix.shape[1]) {
+    throw new BasinError(`${OWNER}: matrix must be a square 2-D tensor, got shape [${matrix.shape.join(', ')}]`);
   }
+  return coupledNewtonRoot(matrix, p, o);
+});
+
+/** `inversePthRoot` without the checks, for callers whose options are already validated. */
+export function coupledNewtonRoot(matrix: tf.Tensor, p: number, options: InversePthRootOptions = {}): InversePthRootResult {
+  const ridge = options.ridgeEpsilon ?? 0;
+  const maxIterations = options.maxIterations ?? 100;
+  const tolerance = options.errorTolerance ?? 1e-6;
+  const growthLimit = options.growthLimit ?? 1.2;
+  const symmetrize = options.symmetrize ?? true;
   const n = matrix.shape[0];
   if (n === 0) return { root: tf.zeros([0, 0]) as tf.Tensor2D, error: 0, iterations: 0 };
   const alpha = -1 / p;

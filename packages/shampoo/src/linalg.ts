@@ -1,7 +1,7 @@
 // Small dense symmetric linear algebra in plain JS float64: an independent reference for the
 // matmul-only iterations (tests, parity checks, diagnostics). O(n^3) per sweep; meant for n up
 // to a few hundred, never for the training path.
-import { BasinError } from '@basin/core';
+import { BasinError, checkNumber, describeValue, entryPoint } from '@basin/core';
 
 export interface SymmetricEigen {
   /** Eigenvalues, ascending. */
@@ -15,10 +15,32 @@ export interface SymmetricEigen {
  * (Golub & Van Loan, "Matrix Computations", 4th ed., section 8.5). Accurate to float64
  * rounding for well-scaled input; the matrix is symmetrised first.
  */
-export function symmetricEigen(matrix: ArrayLike<number>, n: number, maxSweeps = 100): SymmetricEigen {
-  if (!Number.isInteger(n) || n < 0 || matrix.length !== n * n) {
-    throw new BasinError(`symmetricEigen: matrix must have n * n = ${n * n} entries, got ${matrix.length}`);
+export const symmetricEigen = entryPoint('symmetricEigen', function symmetricEigen(matrix: ArrayLike<number>, n: number, maxSweeps = 100): SymmetricEigen {
+  checkMatrix('symmetricEigen', matrix, n);
+  checkNumber('symmetricEigen', 'maxSweeps', maxSweeps, { min: 0, integer: true });
+  return jacobiEigen(matrix, n, maxSweeps);
+});
+
+/** Checks a row-major `n x n` matrix of finite numbers given as a plain array. */
+function checkMatrix(owner: string, matrix: unknown, n: unknown): void {
+  checkNumber(owner, 'n', n, { min: 0, integer: true });
+  const size = (n as number) * (n as number);
+  const length = (matrix as { length?: unknown } | null | undefined)?.length;
+  if (matrix === null || typeof matrix !== 'object' || typeof length !== 'number') {
+    throw new BasinError(`${owner}: matrix must be an array of n * n = ${size} numbers (row-major), got ${describeValue(matrix)}`);
   }
+  if (length !== size) throw new BasinError(`${owner}: matrix must have n * n = ${size} entries, got ${length}`);
+  const m = matrix as ArrayLike<unknown>;
+  for (let i = 0; i < size; i++) {
+    const v = m[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      throw new BasinError(`${owner}: matrix[${i}] (row ${Math.floor(i / (n as number))}, column ${i % (n as number)}) must be a finite number, got ${describeValue(v)}`);
+    }
+  }
+}
+
+/** The Jacobi sweeps of `symmetricEigen`, on a checked matrix. */
+function jacobiEigen(matrix: ArrayLike<number>, n: number, maxSweeps: number): SymmetricEigen {
   const a = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) a[i * n + j] = 0.5 * (matrix[i * n + j] + matrix[j * n + i]);
   const v = new Float64Array(n * n);
@@ -74,8 +96,18 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number, maxSweeps =
 }
 
 /** `V f(D) V^T` for a symmetric matrix `V D V^T`: a matrix function by eigendecomposition. */
-export function symmetricMatrixFunction(matrix: ArrayLike<number>, n: number, f: (eigenvalue: number) => number): Float64Array {
-  const { values, vectors } = symmetricEigen(matrix, n);
+export const symmetricMatrixFunction = entryPoint('symmetricMatrixFunction', function symmetricMatrixFunction(
+  matrix: ArrayLike<number>,
+  n: number,
+  f: (eigenvalue: number) => number,
+): Float64Array {
+  checkMatrix('symmetricMatrixFunction', matrix, n);
+  if (typeof f !== 'function') throw new BasinError(`symmetricMatrixFunction: f must be a function of an eigenvalue, got ${describeValue(f)}`);
+  return matrixFunction(matrix, n, f);
+});
+
+function matrixFunction(matrix: ArrayLike<number>, n: number, f: (eigenvalue: number) => number): Float64Array {
+  const { values, vectors } = jacobiEigen(matrix, n, 100);
   const fv = values.map(f);
   const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
@@ -89,6 +121,14 @@ export function symmetricMatrixFunction(matrix: ArrayLike<number>, n: number, f:
 }
 
 /** Reference `(A + ridge I)^(-1/p)` in float64 by eigendecomposition. */
-export function eigenInversePthRoot(matrix: ArrayLike<number>, n: number, p: number, ridge = 0): Float64Array {
-  return symmetricMatrixFunction(matrix, n, (x) => Math.pow(x + ridge, -1 / p));
-}
+export const eigenInversePthRoot = entryPoint('eigenInversePthRoot', function eigenInversePthRoot(
+  matrix: ArrayLike<number>,
+  n: number,
+  p: number,
+  ridge = 0,
+): Float64Array {
+  checkMatrix('eigenInversePthRoot', matrix, n);
+  checkNumber('eigenInversePthRoot', 'p', p, { min: 0, minExclusive: true });
+  checkNumber('eigenInversePthRoot', 'ridge', ridge, { min: 0 });
+  return matrixFunction(matrix, n, (x) => Math.pow(x + ridge, -1 / p));
+});

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BlockGrid, blockGrid, blockShapes, mergeSmallDims, squeezeDims } from './blocking';
-import { inversePthRoot, InversePthRootOptions } from './inverse-pth-root';
+import { BasinError, checkNumber, describeValue, entryPoint } from '@basin/core';
+import { BlockGrid, blockGrid, blockShapes, mergeDims, squeezeDims } from './blocking';
+import { checkBoolean, checkShape } from './checks';
+import { coupledNewtonRoot, InversePthRootOptions } from './inverse-pth-root';
 
 /** A dimension's statistic: a full `n x n` matrix, or only its diagonal (`n` entries). */
 export type FactorKind = 'full' | 'diagonal';
@@ -34,9 +36,28 @@ export interface LayoutOptions {
  * blocks, and each block dimension gets a full statistic unless it is longer than
  * `maxPreconditionerDim` or the tensor is a vector, which get a diagonal one.
  */
-export function planLeaf(shape: readonly number[], o: LayoutOptions): LeafPlan {
+export const planLeaf = entryPoint('planLeaf', function planLeaf(shape: readonly number[], layout: LayoutOptions): LeafPlan {
+  const owner = 'planLeaf';
+  checkShape(owner, 'shape', shape, 1);
+  if (layout === null || typeof layout !== 'object') {
+    throw new BasinError(`${owner}: layout must be { blockSize, maxPreconditionerDim, mergeSmallDims }, got ${describeValue(layout)}`);
+  }
+  checkLayout(owner, layout, 'layout.');
+  return planShape(shape, layout);
+});
+
+/** Checks layout options; `prefix` spells where they came from (`layout.` or nothing for options). */
+export function checkLayout(owner: string, o: LayoutOptions, prefix = ''): LayoutOptions {
+  if (o.blockSize !== Infinity) checkNumber(owner, `${prefix}blockSize`, o.blockSize, { min: 1, integer: true });
+  checkNumber(owner, `${prefix}maxPreconditionerDim`, o.maxPreconditionerDim, { min: 1, integer: true });
+  checkBoolean(owner, `${prefix}mergeSmallDims`, o.mergeSmallDims);
+  return o;
+}
+
+/** `planLeaf` without the checks, for validated options. */
+export function planShape(shape: readonly number[], o: LayoutOptions): LeafPlan {
   const mergeTo = Number.isFinite(o.blockSize) ? Math.min(o.blockSize, o.maxPreconditionerDim) : o.maxPreconditionerDim;
-  const merged = o.mergeSmallDims ? mergeSmallDims(shape, mergeTo) : squeezeDims(shape);
+  const merged = o.mergeSmallDims ? mergeDims(shape, mergeTo) : squeezeDims(shape);
   const grid = blockGrid(merged, o.blockSize);
   const vector = merged.length === 1;
   const blocks = blockShapes(grid).map((s) => ({
@@ -108,7 +129,7 @@ export function computeRoot(stat: tf.Tensor, kind: FactorKind, p: number, o: Roo
   if (kind === 'diagonal') return tf.tidy(() => tf.pow(tf.add(stat, o.epsilon), -1 / p));
   let ridge = o.epsilon;
   for (let attempt = 0; attempt <= o.retries; attempt++) {
-    const { root, error } = inversePthRoot(stat, p, { ...o, ridgeEpsilon: ridge });
+    const { root, error } = coupledNewtonRoot(stat, p, { ...o, ridgeEpsilon: ridge });
     if (Number.isFinite(error) && error <= o.failureThreshold) return root;
     root.dispose();
     ridge *= o.retryRidgeFactor;

@@ -1,5 +1,19 @@
 import { tf, expectClose, expectNoLeak } from '@basin/testing';
-import { addDecayedWeights, adamw, chain, scaleByLearningRate, step, trace, treeDispose, type StepResult, type Tree } from '@basin/core';
+import {
+  addDecayedWeights,
+  adamw,
+  chain,
+  isBasinError,
+  ModelTrainer,
+  scaleByLearningRate,
+  step,
+  trace,
+  treeDispose,
+  type EncodedTree,
+  type LayersModelLike,
+  type StepResult,
+  type Tree,
+} from '@basin/core';
 import { shampoo } from './shampoo';
 import { scaleByShampoo } from './scale-by-shampoo';
 import { gaussian } from './test-helpers';
@@ -86,6 +100,48 @@ describe('shampoo', () => {
 
   it('rejects a bad learning rate or momentum', () => {
     expect(() => shampoo({ learningRate: NaN })).toThrow(/learningRate must be a finite number/);
-    expect(() => shampoo({ learningRate: 0.1, momentum: 1.5 })).toThrow(/decay must be/);
+    expect(() => shampoo({ learningRate: 0.1, momentum: 1.5 })).toThrow(/^shampoo: momentum must be a number >= 0 and < 1, got 1.5/);
+  });
+
+  it('resumes a ModelTrainer checkpoint in another model (weights renamed), and refuses one from before states were keyed by path', () => {
+    const makeModel = () =>
+      tf.sequential({ layers: [tf.layers.dense({ inputShape: [4], units: 3, activation: 'tanh', kernelInitializer: 'glorotUniform' }), tf.layers.dense({ units: 2 })] });
+    const opt = () => shampoo({ learningRate: 0.05, momentum: 0.9 });
+    const xs = tf.tensor2d(gaussian(7, 32), [8, 4]);
+    const ys = tf.tensor2d(gaussian(8, 16), [8, 2]);
+    const first = makeModel();
+    const a = new ModelTrainer(first as unknown as LayersModelLike, { transform: opt(), loss: 'meanSquaredError' });
+    a.trainOnBatch(xs, ys);
+    const saved = JSON.parse(JSON.stringify(a.save()));
+    // The optimizer state is keyed by the first model's weight names.
+    const keys = Object.keys(saved.state[0].leaves).sort();
+    expect(keys).toEqual(first.trainableWeights.map((w) => w.name).sort());
+
+    // Another model of the same architecture has other weight names; the state follows them.
+    const second = makeModel();
+    const b = new ModelTrainer(second as unknown as LayersModelLike, { transform: opt(), loss: 'meanSquaredError' });
+    b.restore(saved);
+    const next = a.trainOnBatch(xs, ys);
+    expect(b.trainOnBatch(xs, ys)).toBeCloseTo(next, 5);
+
+    // The same checkpoint as 0.1 wrote it: per-parameter entries in an array, in key order.
+    const old = JSON.parse(JSON.stringify(saved));
+    old.state[0].leaves = Object.keys(saved.params).map((name: string) => saved.state[0].leaves[name] as EncodedTree);
+    const third = makeModel();
+    const c = new ModelTrainer(third as unknown as LayersModelLike, { transform: opt(), loss: 'meanSquaredError' });
+    c.restore(old);
+    const before = tf.memory().numTensors;
+    let error: unknown;
+    try {
+      c.trainOnBatch(xs, ys);
+    } catch (e) {
+      error = e;
+    }
+    expect(isBasinError(error)).toBe(true);
+    expect((error as Error).message).toMatch(/^shampoo: this state was saved by an earlier @basin\/shampoo that stored per-parameter state by position/);
+    expect(tf.memory().numTensors).toBe(before);
+    for (const t of [a, b, c]) t.dispose();
+    for (const m of [first, second, third]) m.dispose();
+    treeDispose([xs, ys]);
   });
 });
