@@ -129,6 +129,8 @@ export const restoreCheckpoint = entryPoint('restoreCheckpoint', function restor
   if (checkpoint?.format !== 'basin-checkpoint' || checkpoint.version !== 1) {
     throw new BasinError(`restoreCheckpoint: not a Basin checkpoint (expected format 'basin-checkpoint' version 1)`);
   }
+  if (checkpoint.params === undefined || checkpoint.params === null) throw new BasinError('restoreCheckpoint: the checkpoint has no params');
+  if (checkpoint.state === undefined) throw new BasinError('restoreCheckpoint: the checkpoint has no optimizer state (a saved state of a stateless optimizer is still present, as {} or [])');
   const params = decodeTree(checkpoint.params, 'params') as Tree;
   try {
     treeLeaves(params, undefined, 'checkpoint params');

@@ -1,6 +1,7 @@
 // @basin/core: the gradient-transform pipeline every Basin optimizer plugs into.
 export { BasinError, isBasinError } from './errors';
-export { entryPoint, runEntryPoint } from './entry/entry-point';
+export { entryPoint, runEntryPoint, insideEntryPoint } from './entry/entry-point';
+export { stateMismatch } from './entry/state-structure';
 export { publicTransform, guardTransform, stateMaker } from './entry/public-transform';
 export * from './tree';
 export type { Transform, Extras, GradFn, LossAndGrads, Microbatch, StateOf } from './transform';

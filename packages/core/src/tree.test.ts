@@ -250,3 +250,28 @@ describe('treeDispose / collectTensors / disposeReplaced', () => {
     tf.dispose([kept, fresh]);
   });
 });
+
+describe('canonical key order', () => {
+  it('pairs leaves by key whatever the insertion order (the issue: treeMap subtracted b from a)', () => {
+    const a = tf.tensor1d([1, 2]);
+    const b = tf.tensor1d([10, 20]);
+    const x = { a, b };
+    const y = { b: tf.tensor1d([5, 5]), a: tf.tensor1d([1, 1]) };
+    const d = treeMap((p, q) => tf.sub(p, q), x, y) as { a: tf.Tensor; b: tf.Tensor };
+    expect(Object.keys(d)).toEqual(['a', 'b']);
+    expect(vals(d.a)).toEqual([0, 1]);
+    expect(vals(d.b)).toEqual([5, 15]);
+    treeDispose([x, y, d]);
+  });
+
+  it("keeps a record key named '__proto__' as an own key when rebuilding", () => {
+    const t: Record<string, tf.Tensor> = {};
+    Object.defineProperty(t, '__proto__', { value: tf.scalar(3), enumerable: true, writable: true, configurable: true });
+    t.w = tf.scalar(4);
+    const c = treeClone(t) as Record<string, tf.Tensor>;
+    expect(Object.keys(c)).toEqual(['__proto__', 'w']);
+    expect(treeLeaves(c).map((e) => e.path)).toEqual(['__proto__', 'w']);
+    expect(vals(Object.getOwnPropertyDescriptor(c, '__proto__')!.value as tf.Tensor)).toEqual([3]);
+    treeDispose([t, c]);
+  });
+});

@@ -89,8 +89,10 @@ export function treeUnflatten<L, M>(
     }
     if (Array.isArray(node)) return node.map(build);
     const out: { [key: string]: TreeOf<M> } = {};
-    for (const key of Object.keys(node as object)) out[key] = undefined as unknown as TreeOf<M>; // keeps like's key order
-    for (const key of sortedKeys(node as object)) out[key] = build((node as Record<string, unknown>)[key]);
+    // defineProperty, not assignment: a key named '__proto__' must stay an own key.
+    const set = (key: string, value: unknown) => Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    for (const key of Object.keys(node as object)) set(key, undefined); // keeps like's key order
+    for (const key of sortedKeys(node as object)) set(key, build((node as Record<string, unknown>)[key]));
     return out;
   };
   const result = build(like);

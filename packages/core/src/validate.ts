@@ -56,7 +56,8 @@ export function resolveHyper(owner: string, name: string, value: ScalarOrSchedul
  * backend (one scalar per leaf), so training helpers call it once per step, not per op.
  */
 export function assertFiniteTree(tree: Tree, name: string): void {
-  const entries = treeLeaves(tree);
+  // Empty leaves hold nothing to check (and tf.all of an empty tensor is false in TF.js).
+  const entries = treeLeaves(tree).filter((e) => e.leaf.size > 0);
   if (entries.length === 0) return;
   const flags = tf.tidy(() => tf.stack(entries.map((e) => tf.cast(tf.all(tf.isFinite(e.leaf)), 'int32'))));
   const values = flags.dataSync();

@@ -21,6 +21,11 @@ export const chain = publicTransform('chain', function chain(...transforms: Tran
 
 /** Like `chain`, with a name for each transform: the state is a record keyed by those names. */
 export const namedChain = publicTransform('namedChain', function namedChain(...entries: [name: string, transform: Transform<any>][]): Transform<Record<string, unknown>> {
+  entries.forEach((entry, i) => {
+    if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
+      throw new BasinError(`namedChain: argument ${i} must be a [name, transform] pair such as ['adam', adam({ learningRate: 1e-3 })], got ${entry === undefined ? 'undefined' : Array.isArray(entry) ? `an array of length ${entry.length}` : typeof entry}`);
+    }
+  });
   const names = entries.map(([name]) => name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate !== undefined) throw new BasinError(`namedChain: two transforms are named '${duplicate}'`);

@@ -66,6 +66,9 @@ export const injectHyperparams = publicTransform('injectHyperparams', function i
  * recomputed at every step, so setting it has no lasting effect: inject a number instead.
  */
 export function setHyperparam(state: InjectedState, name: string, value: unknown): void {
+  if (typeof state !== 'object' || state === null || typeof state.hyperparams !== 'object' || state.hyperparams === null) {
+    throw new BasinError(`setHyperparam: state must be the state of an injectHyperparams transform (with hyperparams), got ${state === null || state === undefined ? String(state) : typeof state === 'object' ? `a record with keys {${Object.keys(state).join(', ')}}` : typeof state}`);
+  }
   if (!(name in state.hyperparams)) {
     throw new BasinError(`setHyperparam: no hyperparameter '${name}' (injected: ${Object.keys(state.hyperparams).join(', ')})`);
   }

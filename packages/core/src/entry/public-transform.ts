@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs-core';
 import type { Extras, Transform } from '../transform';
 import { BasinError } from '../errors';
 import { assertSameStructure, describePath, Tree, TreeLeaf, treeLeaves } from '../tree';
@@ -52,7 +53,8 @@ export function guardTransform<S>(name: string, inner: Transform<S>): Transform<
       runEntryPoint(name, () => {
         if (params === undefined || params === null) throw new BasinError(`${name}: init needs the params tree, got ${params}`);
         floatLeaves(name, 'params', params);
-        const state = inner.init(params);
+        // In a tidy scope: if a later piece's init throws, what the earlier pieces made is freed.
+        const state = tf.tidy(() => inner.init(params) as tf.TensorContainer) as S;
         remember(state, name);
         return state;
       }, true),
@@ -67,10 +69,14 @@ export function guardTransform<S>(name: string, inner: Transform<S>): Transform<
           floatLeaves(name, 'params', params);
           assertSameStructure(params, updates, ['params', 'updates']);
         }
+        const maker = stateMaker(state);
+        if (maker !== undefined && maker !== name) {
+          // Same keys and shapes can still be another algorithm's state (scaleByRms's and scaleByAdam's).
+          throw new BasinError(`${name}: the state was made by ${maker}, not by ${name}; pass the state from this ${name}'s init(params)`);
+        }
         const structure = expectedFor(updates, leaves);
         const mismatch = structure && structureMismatch(structure, stateStructure(state));
         if (mismatch) {
-          const maker = stateMaker(state);
           const origin = maker === undefined ? '' : maker === name ? ` (it was made by ${name}, for other params or with other options)` : ` (it was made by ${maker})`;
           throw new BasinError(`${name}: the state does not belong to this ${name} and these updates: ${mismatch}${origin}`);
         }

@@ -99,3 +99,13 @@ export function structureMismatch(expected: StateStructure, actual: StateStructu
       return undefined;
   }
 }
+
+/**
+ * Why `state` cannot be `transform`'s state for `params` (a sentence), or undefined when its
+ * structure is the one `transform.init(params)` gives. Used where a state arrives from outside
+ * the transform, such as a restored checkpoint.
+ */
+export function stateMismatch(transform: { init(params: never): unknown }, params: unknown, state: unknown): string | undefined {
+  const expected = initStructure(() => transform.init(params as never));
+  return expected && structureMismatch(expected, stateStructure(state));
+}

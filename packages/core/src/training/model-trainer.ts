@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
 import { runEntryPoint } from '../entry/entry-point';
+import { stateMismatch } from '../entry/state-structure';
 import { checkTransform } from '../validate';
 import type { Extras, GradFn, Transform } from '../transform';
 import { assertSameStructure, Tree, treeDispose } from '../tree';
@@ -242,6 +243,11 @@ export class ModelTrainer {
         state: renameEncodedKeys(checkpoint.state, weightNames),
       };
       const { params, state, steps } = restoreCheckpoint(renamed, this.params());
+      const mismatch = stateMismatch(this.transform, params, state);
+      if (mismatch) {
+        treeDispose([params, state]);
+        throw new BasinError(`the checkpoint's optimizer state does not fit this trainer's transform${this.transform.name ? ` (${this.transform.name})` : ''}: ${mismatch}`);
+      }
       let buffers: Record<string, tf.Tensor> | undefined;
       if (checkpoint.buffers !== undefined) {
         buffers = decodeTree(renameEncodedKeys(checkpoint.buffers, statNames), 'buffers') as Record<string, tf.Tensor>;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
-import type { Extras, GradFn, Transform } from '../transform';
+import type { Extras, GradFn, Microbatch, Transform } from '../transform';
 import { Tree, treeDispose, treeLeaves, treeZerosLike, describePath } from '../tree';
 import { applyUpdates } from '../transforms/apply-updates';
 import { batchSize, microbatchRange, sliceBatch } from './microbatch';
@@ -13,8 +13,9 @@ import { checkFunction, checkTransform } from '../validate';
  * whole batch or on one microbatch of it. This is what the SAM family calls.
  */
 export const makeGradFn = entryPoint('makeGradFn', function makeGradFn<B extends Tree>(lossFn: LossFn<B>, batch: B): GradFn {
+  checkFunction('makeGradFn', 'lossFn', lossFn);
   const grad = valueAndGrad(lossFn);
-  return (params, microbatch) => {
+  return entryPoint('makeGradFn', (params: Tree, microbatch?: Microbatch) => {
     if (microbatch === undefined) return grad(params, batch);
     const slice = sliceBatch(batch, microbatch) as B;
     try {
@@ -22,12 +23,13 @@ export const makeGradFn = entryPoint('makeGradFn', function makeGradFn<B extends
     } finally {
       treeDispose(slice);
     }
-  };
+  });
 });
 
 /** Throws naming the first tree and leaf with NaN or Infinity; one data read for all of them. */
 export function assertAllFinite(named: [name: string, tree: Tree][]): void {
-  const entries = named.flatMap(([name, tree]) => treeLeaves(tree).map((e) => ({ name, ...e })));
+  // Empty leaves hold nothing to check (and tf.all of an empty tensor is false in TF.js).
+  const entries = named.flatMap(([name, tree]) => treeLeaves(tree).filter((e) => e.leaf.size > 0).map((e) => ({ name, ...e })));
   if (entries.length === 0) return;
   const flags = tf.tidy(() => tf.stack(entries.map((e) => tf.cast(tf.all(tf.isFinite(e.leaf)), 'int32'))));
   const ok = flags.dataSync();
@@ -112,7 +114,7 @@ export const stepWithGradFn = entryPoint('stepWithGradFn', function stepWithGrad
     };
     return runStep(transform, params, state, treeZerosLike(params), finishLoss, { gradFn: recording, batchSize }, checkFinite);
   }
-  const { loss, grads } = gradFn(params);
+  const { loss, grads } = checkedLossAndGrads(gradFn(params));
   return runStep(transform, params, state, grads, () => loss, { gradFn, loss, batchSize }, checkFinite);
 });
 
@@ -152,4 +154,13 @@ function runStep<S>(
     treeDispose(grads);
     treeDispose(updates);
   }
+}
+
+/** What a user's gradFn returned, checked: `{ loss: scalar, grads: tree }`. */
+function checkedLossAndGrads(result: unknown): { loss: tf.Scalar; grads: Tree } {
+  const r = result as { loss?: unknown; grads?: unknown } | null | undefined;
+  if (typeof r !== 'object' || r === null || !(r.loss instanceof tf.Tensor) || r.grads === undefined || r.grads === null) {
+    throw new BasinError(`gradFn must return { loss: scalar tensor, grads: tree }, got ${r === null || r === undefined ? String(r) : typeof r === 'object' ? `a record with keys {${Object.keys(r).join(', ')}}` : typeof r}`);
+  }
+  return r as { loss: tf.Scalar; grads: Tree };
 }

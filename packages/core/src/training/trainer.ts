@@ -3,7 +3,8 @@ import type { Transform } from '../transform';
 import { BasinError } from '../errors';
 import { runEntryPoint } from '../entry/entry-point';
 import { checkFunction, checkTransform } from '../validate';
-import { Tree, treeClone, treeDispose, treeLeaves } from '../tree';
+import { describePath, Tree, treeClone, treeDispose, treeLeaves } from '../tree';
+import { stateMismatch } from '../entry/state-structure';
 import { restoreCheckpoint, saveCheckpoint, TrainingCheckpoint } from '../checkpoint';
 import { step, StepOptions } from './step';
 import type { LossFn } from './value-and-grad';
@@ -36,7 +37,10 @@ export class Trainer<B extends Tree = Tree> {
       checkTransform('Trainer', 'transform', options.transform);
       checkFunction('Trainer', 'loss', options.loss);
       if (options.params === undefined || options.params === null) throw new BasinError(`params must be a tree of tensors, got ${options.params}`);
-      treeLeaves(options.params, undefined, 'params');
+      for (const { path, leaf } of treeLeaves(options.params, undefined, 'params')) {
+        if (leaf.isDisposed) throw new BasinError(`params at ${describePath(path)} is a disposed tensor`);
+        if (leaf.dtype !== 'float32') throw new BasinError(`params at ${describePath(path)} has dtype ${leaf.dtype}; expected float32 (cast it with tf.cast(x, 'float32'))`);
+      }
       return options;
     });
     this.transform = transform;
@@ -69,7 +73,15 @@ export class Trainer<B extends Tree = Tree> {
 
   /** Replaces params and state by those of a checkpoint; the run continues the same trajectory. */
   restore(checkpoint: TrainingCheckpoint): void {
-    const { params, state, steps } = runEntryPoint('Trainer.restore', () => restoreCheckpoint(checkpoint, this.params));
+    const { params, state, steps } = runEntryPoint('Trainer.restore', () => {
+      const restored = restoreCheckpoint(checkpoint, this.params);
+      const mismatch = stateMismatch(this.transform, restored.params, restored.state);
+      if (mismatch) {
+        treeDispose([restored.params, restored.state]);
+        throw new BasinError(`the checkpoint's optimizer state does not fit this trainer's transform${this.transform.name ? ` (${this.transform.name})` : ''}: ${mismatch}`);
+      }
+      return restored;
+    });
     treeDispose(this.params);
     treeDispose(this.state);
     this.params = params;

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
 import type { LossAndGrads } from '../transform';
-import { Tree, treeFlatten, treeUnflatten } from '../tree';
+import { Tree, treeLeaves, treeUnflatten } from '../tree';
+import { checkFunction } from '../validate';
 import { entryPoint } from '../entry/entry-point';
 
 /** A loss written as a function of the params tree and a batch. */
@@ -13,8 +14,10 @@ export type LossFn<B = Tree> = (params: Tree, batch: B) => tf.Scalar;
  * returned loss and gradients.
  */
 export const valueAndGrad = entryPoint('valueAndGrad', function valueAndGrad<B>(lossFn: LossFn<B>): (params: Tree, batch: B) => LossAndGrads {
-  return (params, batch) => {
-    const leaves = treeFlatten(params);
+  checkFunction('valueAndGrad', 'lossFn', lossFn);
+  return entryPoint('valueAndGrad', (params: Tree, batch: B) => {
+    if (params === undefined || params === null) throw new BasinError(`params must be a tree of tensors, got ${params}`);
+    const leaves = treeLeaves(params, undefined, 'params').map((e) => e.leaf);
     // Nothing is thrown inside the tape: TF.js would leak the tensors it saved for backprop.
     // Problems are recorded, a placeholder scalar is returned, and the error is raised after.
     let failure: unknown;
@@ -39,5 +42,5 @@ export const valueAndGrad = entryPoint('valueAndGrad', function valueAndGrad<B>(
     }
     const full = grads.map((g, i) => g ?? tf.zerosLike(leaves[i]));
     return { loss: value as tf.Scalar, grads: treeUnflatten(params, full) };
-  };
+  });
 });
