@@ -2,12 +2,18 @@ import { expectClose } from '@basin/testing';
 import {
   constantSchedule,
   cosineDecay,
+  cosineOnecycle,
   exponentialDecay,
   joinSchedules,
+  linearOnecycle,
   linearSchedule,
   piecewiseConstant,
+  piecewiseInterpolate,
   polynomialSchedule,
+  sgdr,
+  warmupConstant,
   warmupCosineDecay,
+  warmupExponentialDecay,
 } from './schedules';
 import type { Schedule } from './schedule-types';
 import { expectBasinError } from './test-utils';
@@ -244,5 +250,324 @@ describe('joinSchedules', () => {
     expect(() => joinSchedules([() => 1], [2])).toThrow(/joinSchedules: need one more schedule than boundaries, got 1 schedules and 1 boundaries/);
     expect(() => joinSchedules([() => 1, () => 2, () => 3], [5, 2])).toThrow(/joinSchedules: boundaries\[1\] must be a number >= 5, got 2/);
     expectBasinError(() => joinSchedules([() => 1, 0.5 as unknown as Schedule], [2]), /^joinSchedules: schedules\[1\] must be a function, got number$/);
+  });
+});
+
+
+// ---------------------------------------------------------------------------------------------
+// The schedules added for optax parity. References are written from optax/schedules/_schedule.py
+// and optax/schedules/_join.py (google-deepmind/optax at 006cebd2, the quoted lines below), in
+// float64, following optax's own structure (where-chains, cumprod, indicator sums) rather than
+// Basin's, and compared at every step of the schedule and past its end.
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+// _join.py join_schedules: `output = schedules[0](step)`; then for each boundary
+// `output = jnp.where(step < boundary, output, schedule(step - boundary))`.
+function optaxJoin(schedules: ((n: number) => number)[], boundaries: number[]) {
+  return (step: number): number => {
+    let output = schedules[0](step);
+    boundaries.forEach((b, i) => {
+      output = step < b ? output : schedules[i + 1](step - b);
+    });
+    return output;
+  };
+}
+// linear_schedule = polynomial_schedule(power=1) (optaxPolynomial above).
+const optaxLinear = (init: number, end: number, transitionSteps: number) => optaxPolynomial(init, end, 1, transitionSteps, 0);
+// cosine_decay_schedule: `count = jnp.minimum(count, decay_steps)`,
+// `cosine_decay = 0.5 * (1 + jnp.cos(jnp.pi * count / decay_steps))`,
+// `decayed = (1 - alpha) * cosine_decay**exponent + alpha`, `return init_value * decayed`.
+function optaxCosineDecay(init: number, decaySteps: number, alpha: number, exponent: number) {
+  return (count: number): number => {
+    const c = Math.min(count, decaySteps);
+    const cosineDecay = 0.5 * (1 + Math.cos((Math.PI * c) / decaySteps));
+    return init * ((1 - alpha) * cosineDecay ** exponent + alpha);
+  };
+}
+// warmup_cosine_decay_schedule, through the join (not optaxWarmupCosine's shortcut).
+function optaxWarmupCosineJoined(k: { init: number; peak: number; warmupSteps: number; decaySteps: number; end?: number; exponent?: number }) {
+  const end = k.end ?? 0;
+  const alpha = k.peak === 0 ? 0 : end / k.peak;
+  return optaxJoin([optaxLinear(k.init, k.peak, k.warmupSteps), optaxCosineDecay(k.peak, k.decaySteps - k.warmupSteps, alpha, k.exponent ?? 1)], [k.warmupSteps]);
+}
+// sgdr_schedule: `schedules += [warmup_cosine_decay_schedule(**kwargs)]`,
+// `boundaries += [step + kwargs['decay_steps']]`, `step += kwargs['decay_steps']`,
+// `return _join.join_schedules(schedules, boundaries[:-1])`.
+function optaxSgdr(cycles: Parameters<typeof optaxWarmupCosineJoined>[0][]) {
+  const schedules: ((n: number) => number)[] = [];
+  const boundaries: number[] = [];
+  let step = 0;
+  for (const kwargs of cycles) {
+    schedules.push(optaxWarmupCosineJoined(kwargs));
+    boundaries.push(step + kwargs.decaySteps);
+    step += kwargs.decaySteps;
+  }
+  return optaxJoin(schedules, boundaries.slice(0, -1));
+}
+// piecewise_interpolate_schedule:
+// `boundaries, scales = zip(*sorted(boundaries_and_scales.items()))`;
+// `bounds = jnp.stack((0,) + boundaries)`; `values = jnp.cumprod(jnp.stack((init_value,) + scales))`;
+// `interval_sizes = jnp.maximum(bounds[1:] - bounds[:-1], 1)`;
+// `indicator = jnp.logical_and(bounds[:-1] <= count, count < bounds[1:])`;
+// `pct = (count - bounds[:-1]) / interval_sizes`; `interp_vals = interpolate_fn(values[:-1], values[1:], pct)`;
+// `return indicator.dot(interp_vals) + (bounds[-1] <= count) * values[-1]`.
+// _linear_interpolate: `(end - start) * pct + start`;
+// _cosine_interpolate: `end + (start - end) / 2.0 * (jnp.cos(jnp.pi * pct) + 1)`.
+function optaxPiecewiseInterpolate(type: 'linear' | 'cosine', init: number, boundariesAndScales: Record<number, number>) {
+  const items = Object.entries(boundariesAndScales).map(([b, sc]) => [Number(b), sc] as [number, number]);
+  items.sort((x, y) => x[0] - y[0]);
+  const bounds = [0, ...items.map((x) => x[0])];
+  const values: number[] = [];
+  [init, ...items.map((x) => x[1])].reduce((acc, v, i) => (values[i] = i === 0 ? v : acc * v), 1);
+  const interpolate = type === 'linear'
+    ? (start: number, end: number, pct: number) => (end - start) * pct + start
+    : (start: number, end: number, pct: number) => end + ((start - end) / 2.0) * (Math.cos(Math.PI * pct) + 1);
+  return (count: number): number => {
+    let sum = 0;
+    for (let i = 0; i + 1 < bounds.length; i++) {
+      const indicator = bounds[i] <= count && count < bounds[i + 1] ? 1 : 0;
+      const size = Math.max(bounds[i + 1] - bounds[i], 1);
+      sum += indicator * interpolate(values[i], values[i + 1], (count - bounds[i]) / size);
+    }
+    return sum + (bounds[bounds.length - 1] <= count ? 1 : 0) * values[values.length - 1];
+  };
+}
+// Python's int() truncates toward zero.
+const pyInt = (x: number) => (x < 0 ? Math.ceil(x) : Math.floor(x));
+// linear_onecycle_schedule: piecewise_interpolate_schedule('linear', peak_value / div_factor,
+// {int(pct_start * transition_steps): div_factor, int(pct_final * transition_steps): 1.0 / div_factor,
+//  transition_steps: 1.0 / final_div_factor}). A JS object literal keeps the last value of a
+// repeated key, as a Python dict literal does.
+function optaxLinearOnecycle(T: number, peak: number, pctStart = 0.3, pctFinal = 0.85, divFactor = 25.0, finalDivFactor = 1e4) {
+  return optaxPiecewiseInterpolate('linear', peak / divFactor, {
+    [pyInt(pctStart * T)]: divFactor,
+    [pyInt(pctFinal * T)]: 1.0 / divFactor,
+    [T]: 1.0 / finalDivFactor,
+  });
+}
+// cosine_onecycle_schedule: piecewise_interpolate_schedule('cosine', peak_value / div_factor,
+// {int(pct_start * transition_steps): div_factor, int(transition_steps): 1.0 / (div_factor * final_div_factor)}).
+function optaxCosineOnecycle(T: number, peak: number, pctStart = 0.3, divFactor = 25.0, finalDivFactor = 1e4) {
+  return optaxPiecewiseInterpolate('cosine', peak / divFactor, {
+    [pyInt(pctStart * T)]: divFactor,
+    [pyInt(T)]: 1.0 / (divFactor * finalDivFactor),
+  });
+}
+
+describe('warmupConstant', () => {
+  it('is optax\'s linear_schedule(init, peak, warmup_steps): a linear warmup, then peak, at every step', () => {
+    for (const [init, peak, warmupSteps] of [[0, 0.1, 10], [1, -2, 3], [0.5, 0.5, 4], [0.2, 1, 1]] as const) {
+      const all = range(warmupSteps + 8).concat([1000, 1e6]);
+      expectClose(at(warmupConstant({ init, peak, warmupSteps }), all), at(optaxLinear(init, peak, warmupSteps), all), 1e-12);
+    }
+    // step k < 10: 0.01 k; 0.1 from step 10 on.
+    expectClose(at(warmupConstant({ init: 0, peak: 0.1, warmupSteps: 10 }), [0, 1, 5, 9, 10, 11, 500]), [0, 0.01, 0.05, 0.09, 0.1, 0.1, 0.1], 1e-12);
+  });
+
+  it('warmupSteps 0 gives init at every step, peak unused (as optax: a linear schedule over no steps is its init value)', () => {
+    expect(at(warmupConstant({ init: 0.25, peak: 1, warmupSteps: 0 }), steps)).toEqual(at(optaxLinear(0.25, 1, 0), steps));
+    expect(at(warmupConstant({ init: 0.25, peak: 1, warmupSteps: 0 }), steps)).toEqual(steps.map(() => 0.25));
+  });
+
+  it('checks its options under its own name', () => {
+    expectBasinError(() => warmupConstant(undefined as never), /^warmupConstant: options must be an options record such as \{ init: 0, peak: 0\.1, warmupSteps: 100 \}, got undefined$/);
+    expectBasinError(() => warmupConstant({ init: 0, peak: NaN, warmupSteps: 3 }), /^warmupConstant: peak must be a finite number, got NaN$/);
+    expectBasinError(() => warmupConstant({ init: 0, peak: 1, warmupSteps: -1 }), /^warmupConstant: warmupSteps must be an integer >= 0, got -1$/);
+    expectBasinError(() => warmupConstant({ init: 0, peak: 1, warmupSteps: 2.5 }), /^warmupConstant: warmupSteps must be an integer >= 0, got 2.5$/);
+    expectBasinError(() => warmupConstant({ init: '0' as never, peak: 1, warmupSteps: 2 }), /^warmupConstant: init must be a finite number, got "0"$/);
+  });
+});
+
+describe('warmupExponentialDecay', () => {
+  type O = Parameters<typeof warmupExponentialDecay>[0];
+  // warmup_exponential_decay_schedule: join_schedules([linear_schedule(init, peak, warmup_steps),
+  //   exponential_decay(peak, transition_steps, decay_rate, transition_begin, staircase, end_value)], [warmup_steps]).
+  const reference = (o: O) => optaxJoin(
+    [optaxLinear(o.init, o.peak, o.warmupSteps), optaxExponential(o.peak, o.transitionSteps, o.decayRate, o.transitionBegin ?? 0, o.staircase ?? false, o.endValue)],
+    [o.warmupSteps],
+  );
+  const cases: O[] = [
+    { init: 0, peak: 1, warmupSteps: 5, transitionSteps: 4, decayRate: 0.5 },
+    { init: 0.1, peak: 2, warmupSteps: 3, transitionSteps: 2, decayRate: 0.3, transitionBegin: 4, staircase: true },
+    { init: 0, peak: 1, warmupSteps: 4, transitionSteps: 3, decayRate: 0.5, endValue: 0.2 },
+    { init: 0, peak: 1, warmupSteps: 4, transitionSteps: 3, decayRate: 1.5, endValue: 3 },
+    { init: 1, peak: 0.5, warmupSteps: 2, transitionSteps: 5, decayRate: 0.9, transitionBegin: -3 },
+    // Degenerate, as optax: no warmup (the decay starts at step 0 from peak; init unused), no
+    // decay (transitionSteps <= 0 or decayRate 0: peak after the warmup, endValue unused).
+    { init: 7, peak: 1, warmupSteps: 0, transitionSteps: 2, decayRate: 0.5 },
+    { init: 0, peak: 1, warmupSteps: 3, transitionSteps: 0, decayRate: 0.5, endValue: 5 },
+    { init: 0, peak: 1, warmupSteps: 3, transitionSteps: -2, decayRate: 0.5 },
+    { init: 0, peak: 1, warmupSteps: 3, transitionSteps: 2, decayRate: 0, endValue: 0.5, staircase: true },
+  ];
+  it.each(cases.map((c) => [JSON.stringify(c), c] as const))('equals optax at every step: %s', (_, c) => {
+    const all = range(40).concat([100, 1000]);
+    expectClose(at(warmupExponentialDecay(c), all), at(reference(c), all), 1e-12);
+  });
+
+  it('warms up linearly, then decays from peak counting from the end of the warmup', () => {
+    const s = warmupExponentialDecay({ init: 0, peak: 1, warmupSteps: 4, transitionSteps: 2, decayRate: 0.25 });
+    // k < 4: k / 4; then 0.25^((k - 4) / 2).
+    expectClose(at(s, [0, 2, 3, 4, 5, 6, 8]), [0, 0.5, 0.75, 1, 0.5, 0.25, 0.0625], 1e-12);
+    // endValue bounds only the decay: the warmup from 0 is not lifted to the floor.
+    const floored = warmupExponentialDecay({ init: 0, peak: 1, warmupSteps: 4, transitionSteps: 2, decayRate: 0.25, endValue: 0.1 });
+    expectClose(at(floored, [0, 1, 4, 8, 20]), [0, 0.25, 1, 0.1, 0.1], 1e-12);
+    expect(at(warmupExponentialDecay({ init: 7, peak: 1, warmupSteps: 0, transitionSteps: 2, decayRate: 0.5 }), [0, 2])).toEqual([1, 0.5]);
+  });
+
+  it('checks its options under its own name', () => {
+    const ok: O = { init: 0, peak: 1, warmupSteps: 2, transitionSteps: 4, decayRate: 0.5 };
+    expectBasinError(() => warmupExponentialDecay(null as never), /^warmupExponentialDecay: options must be an options record .*got null$/);
+    expectBasinError(() => warmupExponentialDecay({ ...ok, warmupSteps: -2 }), /^warmupExponentialDecay: warmupSteps must be an integer >= 0, got -2$/);
+    expectBasinError(() => warmupExponentialDecay({ ...ok, peak: Infinity }), /^warmupExponentialDecay: peak must be a finite number, got Infinity$/);
+    expectBasinError(() => warmupExponentialDecay({ ...ok, decayRate: -0.5 }), /^warmupExponentialDecay: decayRate must be a number >= 0, got -0.5$/);
+    expectBasinError(() => warmupExponentialDecay({ ...ok, transitionSteps: NaN }), /^warmupExponentialDecay: transitionSteps must be a finite number, got NaN$/);
+    expectBasinError(() => warmupExponentialDecay({ ...ok, transitionBegin: 1.5 }), /^warmupExponentialDecay: transitionBegin must be an integer, got 1.5$/);
+    expectBasinError(() => warmupExponentialDecay({ ...ok, staircase: 1 as never }), /^warmupExponentialDecay: staircase must be a boolean, got number$/);
+    expectBasinError(() => warmupExponentialDecay({ ...ok, endValue: NaN }), /^warmupExponentialDecay: endValue must be a finite number, got NaN$/);
+  });
+});
+
+describe('sgdr', () => {
+  it('joins warmup-cosine cycles, each counting from its own start: equal to optax at every step', () => {
+    const cycles = [
+      { init: 0, peak: 1, warmupSteps: 3, decaySteps: 10, end: 0.1 },
+      { init: 0.2, peak: 0.5, warmupSteps: 0, decaySteps: 7 },
+      { init: 0, peak: 0.25, warmupSteps: 2, decaySteps: 5, end: 0.05, exponent: 2 },
+      { init: 0.5, peak: 0, warmupSteps: 1, decaySteps: 4, end: 0.3 },
+    ];
+    const all = range(40).concat([1000]);
+    expectClose(at(sgdr(cycles), all), at(optaxSgdr(cycles), all), 1e-12);
+    // Cycle boundaries 10, 17, 22: a restart at each one.
+    const s = sgdr(cycles);
+    expectClose(at(s, [0, 3, 9, 10, 17, 19, 22, 26, 1000]), [0, 1, optaxCosineDecay(1, 7, 0.1, 1)(6), 0.5, 0, 0.25, 0.5, 0, 0], 1e-12);
+  });
+
+  it('one cycle is warmupCosineDecay; optax\'s own test values (sgdr_schedule limits)', () => {
+    const one = { init: 0.1, peak: 1, warmupSteps: 4, decaySteps: 12, end: 0.2 };
+    expect(at(sgdr([one]), range(20))).toEqual(at(warmupCosineDecay(one), range(20)));
+    // optax/schedules/_schedule_test.py SGDRTest.test_limits: peaks at 500, 2500, 5500.
+    for (const [lr0, lr1, lr2] of [[1.6, 0.8, 0.4], [1.6, 1.6, 1.6]]) {
+      const s = sgdr([2000, 3000, 5000].map((decaySteps, i) => ({ decaySteps, peak: [lr0, lr1, lr2][i], init: 0, end: 0, warmupSteps: 500 })));
+      expectClose(at(s, [500, 2500, 5500]), [lr0, lr1, lr2], 1e-12);
+    }
+  });
+
+  it('checks its cycles under its own name, naming the cycle', () => {
+    expectBasinError(() => sgdr([]), /^sgdr: cycles must be a non-empty array of warmupCosineDecay options, got an array of length 0$/);
+    expectBasinError(() => sgdr(undefined as never), /^sgdr: cycles must be a non-empty array .*got undefined$/);
+    expectBasinError(() => sgdr([{ init: 0, peak: 1, warmupSteps: 1, decaySteps: 4 }, 3 as never]), /^sgdr: cycles\[1\] must be an options record such as .*got number 3$/);
+    expectBasinError(() => sgdr([{ init: 0, peak: 1, warmupSteps: 1, decaySteps: 4 }, { init: 0, peak: 1, warmupSteps: 5, decaySteps: 5 }]), /^sgdr: cycles\[1\]\.decaySteps must be an integer > 5, got 5$/);
+    expectBasinError(() => sgdr([{ init: 0, peak: NaN, warmupSteps: 1, decaySteps: 4 }]), /^sgdr: cycles\[0\]\.peak must be a finite number, got NaN$/);
+    expectBasinError(() => sgdr([{ init: 0, peak: 1, warmupSteps: -1, decaySteps: 4 }]), /^sgdr: cycles\[0\]\.warmupSteps must be an integer >= 0, got -1$/);
+    expectBasinError(() => sgdr([{ init: 0, peak: 1, warmupSteps: 1, decaySteps: 4, exponent: Infinity }]), /^sgdr: cycles\[0\]\.exponent must be a finite number, got Infinity$/);
+  });
+});
+
+describe('piecewiseInterpolate', () => {
+  const cases: ['linear' | 'cosine', number, Record<number, number>][] = [
+    ['linear', 1, { 4: 0.1, 8: 0.01 }],
+    ['cosine', 1, { 4: 0.1, 8: 0.01 }],
+    ['linear', 200, { 5: 1.5, 10: 0.25 }],
+    ['cosine', 400, { 5: 1.2, 3: 0.6, 7: 1 }],
+    ['linear', 2, { 0: 3, 1: 0.5, 6: 0, 9: 4 }],
+    ['cosine', -1, { 2: 2, 3: 0.5, 20: 10 }],
+    ['linear', 13, {}],
+    ['cosine', 17, {}],
+  ];
+  it.each(cases.map((c) => [`${c[0]} ${c[1]} ${JSON.stringify(c[2])}`, c] as const))('equals optax at every step: %s', (_, [type, init, bs]) => {
+    const all = range(30).concat([100, 1e6]);
+    expectClose(at(piecewiseInterpolate(type, init, bs), all), at(optaxPiecewiseInterpolate(type, init, bs), all), 1e-12);
+  });
+
+  it('gives optax\'s documented and tested values', () => {
+    // The docstring example: steps 0, 2, ..., 10.
+    expectClose(at(piecewiseInterpolate('linear', 1, { 4: 0.1, 8: 0.01 }), [0, 2, 4, 6, 8, 10]), [1, 0.55, 0.1, 0.0505, 0.001, 0.001], 1e-12);
+    // optax/schedules/_schedule_test.py PiecewiseInterpolateTest.
+    expectClose(at(piecewiseInterpolate('linear', 200, { 5: 1.5, 10: 0.25 }), range(13)), [200, 220, 240, 260, 280, 300, 255, 210, 165, 120, 75, 75, 75], 1e-12);
+    expectClose(at(piecewiseInterpolate('cosine', 400, { 5: 1.2, 3: 0.6, 7: 1 }), range(9)), [400, 360, 280, 240, 264, 288, 288, 288, 288], 1e-12);
+    expect(at(piecewiseInterpolate('linear', 13, {}), range(5))).toEqual([13, 13, 13, 13, 13]);
+    expect(at(piecewiseInterpolate('cosine', 17), range(3))).toEqual([17, 17, 17]);
+  });
+
+  it('a boundary at 0 applies its scale from step 0 (an empty interval is never interpolated, as optax)', () => {
+    expect(at(piecewiseInterpolate('linear', 2, { 0: 3, 4: 0.5 }), [0, 2, 4])).toEqual([6, 4.5, 3]);
+  });
+
+  it('checks its arguments under its own name, as optax refuses a bad type or a negative scale', () => {
+    expectBasinError(() => piecewiseInterpolate('linar' as never, 13), /^piecewiseInterpolate: interpolateType must be 'linear' or 'cosine', got string linar$/);
+    expectBasinError(() => piecewiseInterpolate(undefined as never, 13, {}), /^piecewiseInterpolate: interpolateType must be 'linear' or 'cosine', got undefined$/);
+    expectBasinError(() => piecewiseInterpolate('linear', 13, { 5: -3 }), /^piecewiseInterpolate: scale at 5 must be a number >= 0, got -3$/);
+    expectBasinError(() => piecewiseInterpolate('linear', NaN), /^piecewiseInterpolate: init must be a finite number, got NaN$/);
+    expectBasinError(() => piecewiseInterpolate('cosine', 1, { [-2]: 0.5 }), /^piecewiseInterpolate: boundary -2 must be a number >= 0, got -2$/);
+    expectBasinError(() => piecewiseInterpolate('cosine', 1, { 2: NaN }), /^piecewiseInterpolate: scale at 2 must be a finite number, got NaN$/);
+    expectBasinError(() => piecewiseInterpolate('cosine', 1, [0.5] as never), /^piecewiseInterpolate: boundariesAndScales must be a record \{ step: scale \} such as \{ 1000: 0\.1 \}, got an array of length 1$/);
+    expectBasinError(() => piecewiseInterpolate('cosine', 1, null as never), /^piecewiseInterpolate: boundariesAndScales must be a record .*got null$/);
+  });
+});
+
+describe('linearOnecycle / cosineOnecycle', () => {
+  const linearCases: [number, number, number?, number?, number?, number?][] = [
+    [10, 1000, 0.3, 0.7, 10, 100],
+    [100, 0.1],
+    [37, 2, 0.25, 0.6, 5, 1e3],
+    [7, 1, 0.5, 0.5],          // pctFinal = pctStart: the boundaries coincide, the later scale wins (no peak)
+    [9, 1, 0.4, 1],            // pctFinal = 1: the 1 / divFactor boundary is the end, replaced by 1 / finalDivFactor
+    [5, 1, 0, 0.6, 4, 8],      // pctStart 0: the peak at step 0
+    [1, 3, 0.3, 0.85, 2, 2],   // one step: every boundary truncates to 0 or 1
+    [20, -1, 0.15, 0.85, 3, 7],
+  ];
+  it.each(linearCases.map((c) => [JSON.stringify(c), c] as const))('linearOnecycle equals optax at every step: %s', (_, [T, peak, pctStart, pctFinal, divFactor, finalDivFactor]) => {
+    const s = linearOnecycle({ transitionSteps: T, peak, pctStart, pctFinal, divFactor, finalDivFactor });
+    const all = range(T + 6).concat([10 * T, 1e6]);
+    expectClose(at(s, all), at(optaxLinearOnecycle(T, peak, pctStart, pctFinal, divFactor, finalDivFactor), all), 1e-12);
+  });
+
+  const cosineCases: [number, number, number?, number?, number?][] = [
+    [5, 1000, 0.4, 10, 100],
+    [100, 0.1],
+    [33, 2, 0.7, 4, 50],
+    [8, 1, 1, 10, 10],         // pctStart 1: both boundaries at the end, the later scale wins
+    [8, 1, 0, 10, 10],         // pctStart 0: the peak at step 0
+    [1, 5],
+  ];
+  it.each(cosineCases.map((c) => [JSON.stringify(c), c] as const))('cosineOnecycle equals optax at every step: %s', (_, [T, peak, pctStart, divFactor, finalDivFactor]) => {
+    const s = cosineOnecycle({ transitionSteps: T, peak, pctStart, divFactor, finalDivFactor });
+    const all = range(T + 6).concat([10 * T, 1e6]);
+    expectClose(at(s, all), at(optaxCosineOnecycle(T, peak, pctStart, divFactor, finalDivFactor), all), 1e-12);
+  });
+
+  it('gives optax\'s tested values (OneCycleTest) and the defaults pctStart 0.3, pctFinal 0.85, divFactor 25, finalDivFactor 1e4', () => {
+    expectClose(
+      at(linearOnecycle({ transitionSteps: 10, peak: 1000, pctStart: 0.3, pctFinal: 0.7, divFactor: 10, finalDivFactor: 100 }), range(12)),
+      [100, 400, 700, 1000, 775, 550, 325, 100, 67, 34, 1, 1],
+      1e-12,
+    );
+    expectClose(at(cosineOnecycle({ transitionSteps: 5, peak: 1000, pctStart: 0.4, divFactor: 10, finalDivFactor: 100 }), range(7)), [100, 550, 1000, 750.25, 250.75, 1, 1], 1e-12);
+    // Defaults, T = 100: 0.1 / 25 at 0, 0.1 at 30, 0.004 at 85, 0.004 / 1e4 at 100.
+    const lin = linearOnecycle({ transitionSteps: 100, peak: 0.1 });
+    expectClose(at(lin, [0, 30, 85, 100, 200]), [0.004, 0.1, 0.004, 4e-7, 4e-7], 1e-12);
+    const cos = cosineOnecycle({ transitionSteps: 100, peak: 0.1 });
+    expectClose(at(cos, [0, 30, 100, 200]), [0.004, 0.1, 4e-7, 4e-7], 1e-12);
+  });
+
+  it('coinciding boundaries keep the later scale, as optax\'s dict does', () => {
+    // T 10, pctStart = pctFinal = 0.5: {5: 1 / div, 10: 1 / fdf}: down from 0.1 to 0.01, then to 1e-5.
+    const s = linearOnecycle({ transitionSteps: 10, peak: 1, pctStart: 0.5, pctFinal: 0.5, divFactor: 10, finalDivFactor: 1000 });
+    expectClose(at(s, [0, 5, 10]), [0.1, 0.01, 1e-5], 1e-12);
+  });
+
+  it('checks its options under its own name; transitionSteps <= 0 is refused as optax raises', () => {
+    expectBasinError(() => linearOnecycle({ transitionSteps: 0, peak: 5 }), /^linearOnecycle: transitionSteps must be an integer > 0, got 0$/);
+    expectBasinError(() => cosineOnecycle({ transitionSteps: 0, peak: 5 }), /^cosineOnecycle: transitionSteps must be an integer > 0, got 0$/);
+    expectBasinError(() => cosineOnecycle({ transitionSteps: 2.5, peak: 5 }), /^cosineOnecycle: transitionSteps must be an integer > 0, got 2.5$/);
+    expectBasinError(() => linearOnecycle(undefined as never), /^linearOnecycle: options must be an options record such as \{ transitionSteps: 1000, peak: 0\.1 \}, got undefined$/);
+    expectBasinError(() => cosineOnecycle('fast' as never), /^cosineOnecycle: options must be an options record .*got string fast$/);
+    expectBasinError(() => linearOnecycle({ transitionSteps: 10, peak: NaN }), /^linearOnecycle: peak must be a finite number, got NaN$/);
+    expectBasinError(() => linearOnecycle({ transitionSteps: 10, peak: 1, pctStart: 1.5 }), /^linearOnecycle: pctStart must be a number >= 0 and <= 1, got 1.5$/);
+    expectBasinError(() => linearOnecycle({ transitionSteps: 10, peak: 1, pctStart: 0.5, pctFinal: 0.4 }), /^linearOnecycle: pctFinal must be a number >= 0.5 and <= 1, got 0.4$/);
+    expectBasinError(() => linearOnecycle({ transitionSteps: 10, peak: 1, divFactor: 0 }), /^linearOnecycle: divFactor must be a number > 0, got 0$/);
+    expectBasinError(() => cosineOnecycle({ transitionSteps: 10, peak: 1, finalDivFactor: -1 }), /^cosineOnecycle: finalDivFactor must be a number > 0, got -1$/);
+    expectBasinError(() => cosineOnecycle({ transitionSteps: 10, peak: 1, pctStart: -0.1 }), /^cosineOnecycle: pctStart must be a number >= 0 and <= 1, got -0.1$/);
   });
 });
