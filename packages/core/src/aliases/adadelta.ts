@@ -12,8 +12,8 @@ import { checkOptions } from '../transforms/state-checks';
 export interface AdadeltaOptions extends ScaleByAdadeltaOptions {
   /**
    * A number or a schedule of the step count. Default 1: Zeiler's Adadelta has no learning rate,
-   * and torch's default is 1.0 (optax's `None` means no scaling, the same magnitude);
-   * `tf.train.adadelta` defaults to 0.001.
+   * and torch's default is 1.0 (optax's default `None` skips the scaling, sign flip included, so
+   * give optax's learning rate explicitly); `tf.train.adadelta` defaults to 0.001.
    */
   learningRate?: ScalarOrSchedule;
   /**
