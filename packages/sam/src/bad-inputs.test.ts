@@ -1,12 +1,14 @@
 // Every public entry point of @basin/sam, given bad input: a BasinError that names what was
 // called and the parameter or path, with params, state and gradients left alone and no leak.
 import { tf } from '@basin/testing';
-import { adam, isBasinError, makeGradFn, sgd, step, treeDispose } from '@basin/core';
+import { adam, chain, isBasinError, makeGradFn, normalizeByGlobalNorm, sgd, step, treeDispose } from '@basin/core';
 import type { GradFn, Transform, Tree } from '@basin/core';
 import { sam, perturbed } from './sam';
 import type { SamState } from './sam';
 import { ascentPerturbation } from './perturbation';
 import { ascentSharpness } from './ascent-sharpness';
+import { lookSam } from './look-sam';
+import { gsam } from './gsam';
 import { describeBadInputs, expectBasinError } from './test-helpers';
 
 type P = { w: tf.Tensor; b: tf.Tensor };
@@ -52,8 +54,9 @@ describeBadInputs<Ctx>('sam: init and update', context, [
   { name: 'undefined updates', pattern: /^sam: update needs the updates \(gradients\) tree, got undefined/, setup: (c) => ({ call: () => c.opt.update(undefined as never, c.state, c.params, { gradFn: c.gradFn }) }) },
   // The state.
   { name: 'undefined state', pattern: /^sam: state is undefined; pass the state from sam's init\(params\)/, setup: (c) => ({ call: () => c.opt.update(c.grads, undefined as never, c.params, { gradFn: c.gradFn }) }) },
-  { name: "adam's state (another transform)", pattern: /^sam: the state does not belong to this sam.*\(it was made by adam\)/, setup: (c) => { const s = adam({ learningRate: 0.1 }).init(c.params); return { call: () => c.opt.update(c.grads, s as never, c.params, { gradFn: c.gradFn }), dispose: s }; } },
-  { name: 'the base state alone', pattern: /^sam: the state does not belong to this sam.*at state expected a record with keys \{count, base\}/, setup: (c) => ({ call: () => c.opt.update(c.grads, c.state.base as never, c.params, { gradFn: c.gradFn }) }) },
+  { name: "adam's state (another transform)", pattern: /^sam: the state was made by adam, not by sam; pass the state from this sam's init\(params\)$/, setup: (c) => { const s = adam({ learningRate: 0.1 }).init(c.params); return { call: () => c.opt.update(c.grads, s as never, c.params, { gradFn: c.gradFn }), dispose: s }; } },
+  { name: 'the base state alone (made by adam)', pattern: /^sam: the state was made by adam, not by sam/, setup: (c) => ({ call: () => c.opt.update(c.grads, c.state.base as never, c.params, { gradFn: c.gradFn }) }) },
+  { name: 'a hand-made state without base', pattern: /^sam: the state does not belong to this sam and these updates: .*\{count, base\}/, setup: (c) => ({ call: () => c.opt.update(c.grads, { count: 0 } as never, c.params, { gradFn: c.gradFn }) }) },
   { name: 'a state made for other params', pattern: /^sam: the state does not belong to this sam.*state\.base.*\.w expected a float32 tensor of shape \[3\], got a float32 tensor of shape \[2\]/, setup: (c) => { const other = makeParams([1, 2]); const s = c.opt.init(other); return { call: () => c.opt.update(c.grads, s, c.params, { gradFn: c.gradFn }), dispose: [other, s] }; } },
   { name: 'a state whose count is not a step count', pattern: /^sam: state\.count must be an integer >= 0, got number -1/, setup: (c) => ({ call: () => c.opt.update(c.grads, { ...c.state, count: -1 }, c.params, { gradFn: c.gradFn }) }) },
   { name: 'a state with a disposed tensor', pattern: /^sam: state\.base\[0\]\..* is a disposed tensor/, setup: (c) => { const s = c.opt.init(c.params); treeDispose(s); return { call: () => c.opt.update(c.grads, s, c.params, { gradFn: c.gradFn }) }; } },
@@ -159,5 +162,118 @@ describe('sam: errors through core training helpers', () => {
     expect(isBasinError(error)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
     treeDispose([params, state, batch, bad]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// sam's adversary option.
+
+const advSam = () => sam(adam({ learningRate: 0.1 }), { adversary: chain(normalizeByGlobalNorm(), sgd({ learningRate: 0.1, momentum: 0.5 })), resetAdversaryState: false }) as Transform<SamState>;
+/** A hand-written adversary that returns `out()` (fresh tensors each call, as the contract says). */
+const adversaryReturning = (out: () => unknown): Transform<unknown> => ({ init: () => ({}), update: (_u, s) => [out() as Tree, s] });
+
+describeBadInputs<Ctx>('sam with an adversary: update', () => context(advSam), [
+  { name: 'a state of the default sam', pattern: /^sam: the state does not belong to this sam and these updates: .*\{count, base, adversary\}.*\(it was made by sam, for other params or with other options\)/, setup: (c) => { const s = sam(adam({ learningRate: 0.1 })).init(c.params); return { call: () => c.opt.update(c.grads, s, c.params, { gradFn: c.gradFn }), dispose: s }; } },
+  { name: 'a state whose adversary tensors were disposed', pattern: /^sam: state\.adversary.* is a disposed tensor/, setup: (c) => { const s = c.opt.init(c.params); treeDispose(s.adversary); return { call: () => c.opt.update(c.grads, s, c.params, { gradFn: c.gradFn }), dispose: s }; } },
+  { name: 'no extras', pattern: /^sam: extras\.gradFn is missing/, setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, c.params) }) },
+  { name: 'undefined params', pattern: /^sam: update needs params/, setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, undefined, { gradFn: c.gradFn }) }) },
+  { name: 'a gradFn returning grads of the wrong shape', pattern: /^sam: gradients returned by extras\.gradFn does not match params at 'w': expected shape \[3\], got \[2\]/, setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, c.params, { gradFn: returning(() => makeParams([1, 2])) }) }) },
+]);
+
+describeBadInputs<Ctx>('sam with an adversary returning the wrong tree', () => context(() => sam(adam({ learningRate: 0.1 }), { adversary: adversaryReturning(() => makeParams([1, 2])) }) as Transform<SamState>), [
+  { name: 'adversary updates of the wrong shape', pattern: /^sam: the adversary's updates does not match params at 'w': expected shape \[3\], got \[2\]/, setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, c.params, { gradFn: c.gradFn }) }) },
+]);
+describeBadInputs<Ctx>('sam with an adversary returning int32', () => context(() => sam(adam({ learningRate: 0.1 }), { adversary: adversaryReturning(() => ({ w: tf.zeros([3], 'int32'), b: tf.zeros([1]) })) }) as Transform<SamState>), [
+  { name: 'adversary updates of dtype int32', pattern: /^sam: the adversary's updates at 'w' has dtype int32; expected float32/, setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, c.params, { gradFn: c.gradFn }) }) },
+]);
+describeBadInputs<Ctx>('sam with an adversary returning nothing', () => context(() => sam(adam({ learningRate: 0.1 }), { adversary: adversaryReturning(() => undefined) }) as Transform<SamState>), [
+  { name: 'adversary updates undefined', pattern: /^sam: the adversary returned updates undefined; expected a tree shaped like the params/, setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, c.params, { gradFn: c.gradFn }) }) },
+]);
+
+describe('sam: adversary arguments', () => {
+  const base = sgd({ learningRate: 0.1 });
+  const adversary = chain(normalizeByGlobalNorm(), sgd({ learningRate: 0.05 }));
+  it.each([
+    ['adversary the factory sgd', () => sam(base, { adversary: sgd as never }), /^sam: adversary must be a Basin transform \(with init and update\), e\.g\. chain\(normalizeByGlobalNorm\(\), sgd\(\{ learningRate: 0\.05 \}\)\); got the function sgd \(call it to make a transform\)$/],
+    ['adversary a number', () => sam(base, { adversary: 3 as never }), /^sam: adversary must be a Basin transform .*got number 3$/],
+    ['adversary null', () => sam(base, { adversary: null as never }), /^sam: adversary must be a Basin transform .*got null$/],
+    ['adversary with rho', () => sam(base, { adversary, rho: 0.05 }), /^sam: adversary replaces the built-in ascent step, so rho cannot be given with it; put the radius in the adversary/],
+    ['adversary with p and adaptive', () => sam(base, { adversary, p: 3, adaptive: true }), /^sam: adversary replaces the built-in ascent step, so p, adaptive cannot be given with it/],
+    ['resetAdversaryState without adversary', () => sam(base, { resetAdversaryState: false }), /^sam: resetAdversaryState applies only with an adversary; leave it out or pass adversary$/],
+    ['resetAdversaryState not a boolean', () => sam(base, { adversary, resetAdversaryState: 'no' as never }), /^sam: resetAdversaryState must be a boolean, got string no$/],
+  ])('bad input: %s', (_, call, pattern) => {
+    expectBasinError(call, pattern);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// lookSam and gsam.
+
+for (const [owner, make, extra] of [
+  ['lookSam', () => lookSam(adam({ learningRate: 0.1 }), { rho: 0.1, k: 2, alpha: 0.5 }), 'gv'],
+  ['gsam', () => gsam(adam({ learningRate: 0.1 }), { rho: 0.1, alpha: 0.5 }), undefined],
+] as const) {
+  const keys = extra ? `count, base, ${extra}` : 'count, base';
+  describeBadInputs<Ctx>(`${owner}: init and update`, () => context(make as () => Transform<SamState>), [
+    { name: 'no extras', pattern: new RegExp(`^${owner}: extras\\.gradFn is missing; ${owner} needs the gradient at other params`), setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, c.params) }) },
+    { name: 'a gradFn that is not a function', pattern: new RegExp(`^${owner}: extras\\.gradFn must be a function .*got string x`), setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, c.params, { gradFn: 'x' as never }) }) },
+    { name: 'undefined params', pattern: new RegExp(`^${owner}: update needs params`), setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, undefined, { gradFn: c.gradFn }) }) },
+    { name: 'undefined state', pattern: new RegExp(`^${owner}: state is undefined; pass the state from ${owner}'s init\\(params\\)`), setup: (c) => ({ call: () => c.opt.update(c.grads, undefined as never, c.params, { gradFn: c.gradFn }) }) },
+    { name: "sam's state", pattern: new RegExp(`^${owner}: the state was made by sam, not by ${owner}`), setup: (c) => { const s = sam(adam({ learningRate: 0.1 })).init(c.params); return { call: () => c.opt.update(c.grads, s, c.params, { gradFn: c.gradFn }), dispose: s }; } },
+    { name: 'a hand-made state missing a key', pattern: new RegExp(`^${owner}: the state does not belong to this ${owner} and these updates: .*\\{${keys}\\}`), setup: (c) => ({ call: () => c.opt.update(c.grads, { count: 0 } as never, c.params, { gradFn: c.gradFn }) }) },
+    { name: 'a state made for other params', pattern: new RegExp(`^${owner}: the state does not belong to this ${owner}.*expected a float32 tensor of shape \\[3\\], got a float32 tensor of shape \\[2\\]`), setup: (c) => { const other = makeParams([1, 2]); const s = c.opt.init(other); return { call: () => c.opt.update(c.grads, s, c.params, { gradFn: c.gradFn }), dispose: [other, s] }; } },
+    { name: 'a state whose count is not a step count', pattern: new RegExp(`^${owner}: state\\.count must be an integer >= 0, got number 1\\.5`), setup: (c) => ({ call: () => c.opt.update(c.grads, { ...c.state, count: 1.5 }, c.params, { gradFn: c.gradFn }) }) },
+    { name: 'a state with a disposed tensor', pattern: new RegExp(`^${owner}: state\\..* is a disposed tensor`), setup: (c) => { const s = c.opt.init(c.params); treeDispose(s); return { call: () => c.opt.update(c.grads, s, c.params, { gradFn: c.gradFn }) }; } },
+    { name: 'updates missing a key', pattern: new RegExp(`^${owner}: updates does not match params at <root>: missing \\{b\\}`), setup: (c) => { const u = { w: tf.zeros([3]) }; return { call: () => c.opt.update(u, c.state, c.params, { gradFn: c.gradFn }), dispose: u }; } },
+    { name: 'an int32 leaf in updates', pattern: new RegExp(`^${owner}: updates at 'w' has dtype int32`), setup: (c) => { const u = { w: tf.tensor1d([1, 2, 3], 'int32'), b: tf.zeros([1]) }; return { call: () => c.opt.update(u, c.state, c.params, { gradFn: c.gradFn }), dispose: u }; } },
+    { name: 'a gradFn returning grads of the wrong shape', pattern: new RegExp(`^${owner}: gradients returned by extras\\.gradFn does not match params at 'w': expected shape \\[3\\], got \\[2\\]`), setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, c.params, { gradFn: returning(() => makeParams([1, 2])) }) }) },
+    { name: 'a gradFn that throws', pattern: new RegExp(`^${owner}: no batch`), setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, c.params, { gradFn: () => { throw new Error('no batch'); } }) }) },
+    { name: 'init with an int32 leaf', pattern: new RegExp(`^${owner}: params at 'w' has dtype int32`), setup: (c) => { const p = { w: tf.tensor1d([1, 2, 3], 'int32') }; return { call: () => c.opt.init(p), dispose: p }; } },
+  ]);
+}
+
+describe('lookSam: a reuse step needs gradFn too', () => {
+  it('refuses a missing gradFn between SAM steps (the error comes at once, not k steps later)', () => {
+    const c = context(() => lookSam(adam({ learningRate: 0.1 }), { rho: 0.1, k: 3, alpha: 0.5 }) as never);
+    const [u, s1] = c.opt.update(c.grads, c.state, c.params, { gradFn: c.gradFn });
+    expect((s1 as { count: number }).count).toBe(1);
+    const snap = [Array.from(c.params.w.dataSync()), Array.from(c.grads.w.dataSync())];
+    expectBasinError(() => c.opt.update(c.grads, s1, c.params), /^lookSam: extras\.gradFn is missing/);
+    expect([Array.from(c.params.w.dataSync()), Array.from(c.grads.w.dataSync())]).toEqual(snap);
+    treeDispose([u, s1, c.params, c.state, c.grads, c.batch]);
+  });
+});
+
+describeBadInputs<Ctx>('lookSam, gsam: a rho schedule giving NaN', () => context(() => lookSam(sgd({ learningRate: 0.1 }), { rho: () => NaN, k: 2, alpha: 0.5 }) as never), [
+  { name: 'lookSam rho schedule NaN', pattern: /^lookSam: rho \(schedule at step 0\) must be a finite number, got NaN/, setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, c.params, { gradFn: c.gradFn }) }) },
+]);
+describeBadInputs<Ctx>('gsam: a rho schedule giving a negative radius', () => context(() => gsam(sgd({ learningRate: 0.1 }), { rho: () => -1, alpha: 0.5 }) as never), [
+  { name: 'gsam rho schedule negative', pattern: /^gsam: rho \(schedule at step 0\) must be a number >= 0, got -1/, setup: (c) => ({ call: () => c.opt.update(c.grads, c.state, c.params, { gradFn: c.gradFn }) }) },
+]);
+
+describe('lookSam, gsam: factory arguments', () => {
+  const base = sgd({ learningRate: 0.1 });
+  it.each([
+    ['lookSam: base undefined', () => lookSam(undefined as never, { k: 2, alpha: 0.5 }), /^lookSam: base must be a Basin transform \(with init and update\), got undefined$/],
+    ['lookSam: base the factory sgd', () => lookSam(sgd as never, { k: 2, alpha: 0.5 }), /^lookSam: base must be a Basin transform .*got the function sgd/],
+    ['lookSam: no options', () => lookSam(base, undefined as never), /^lookSam: k must be a finite number, got undefined$/],
+    ['lookSam: options a number', () => lookSam(base, 5 as never), /^lookSam: options must be a record such as \{ rho: 0\.05, k: 5, alpha: 0\.7 \}, got number 5$/],
+    ['lookSam: k 0', () => lookSam(base, { k: 0, alpha: 0.5 }), /^lookSam: k must be an integer >= 1, got 0$/],
+    ['lookSam: k 2.5', () => lookSam(base, { k: 2.5, alpha: 0.5 }), /^lookSam: k must be an integer >= 1, got 2\.5$/],
+    ['lookSam: k Infinity', () => lookSam(base, { k: Infinity, alpha: 0.5 }), /^lookSam: k must be a finite number, got Infinity$/],
+    ['lookSam: alpha missing', () => lookSam(base, { k: 5 } as never), /^lookSam: alpha must be a finite number, got undefined$/],
+    ['lookSam: alpha negative', () => lookSam(base, { k: 5, alpha: -0.1 }), /^lookSam: alpha must be a number >= 0, got -0\.1$/],
+    ['lookSam: rho negative', () => lookSam(base, { k: 5, alpha: 0.5, rho: -1 }), /^lookSam: rho must be a number >= 0, got -1$/],
+    ['lookSam: p below 1', () => lookSam(base, { k: 5, alpha: 0.5, p: 0.5 }), /^lookSam: p must be a number >= 1, got 0\.5$/],
+    ['lookSam: adaptive not a boolean', () => lookSam(base, { k: 5, alpha: 0.5, adaptive: 'yes' as never }), /^lookSam: adaptive must be a boolean, got string yes$/],
+    ['gsam: base undefined', () => gsam(undefined as never, { alpha: 0.5 }), /^gsam: base must be a Basin transform \(with init and update\), got undefined$/],
+    ['gsam: no options', () => gsam(base, undefined as never), /^gsam: alpha must be a finite number, got undefined$/],
+    ['gsam: options a function', () => gsam(base, (() => 0.1) as never), /^gsam: options must be a record such as \{ rho: 0\.05, alpha: 0\.1 \}, got a function$/],
+    ['gsam: alpha NaN', () => gsam(base, { alpha: NaN }), /^gsam: alpha must be a finite number, got NaN$/],
+    ['gsam: alpha negative', () => gsam(base, { alpha: -1 }), /^gsam: alpha must be a number >= 0, got -1$/],
+    ['gsam: rho Infinity', () => gsam(base, { alpha: 0.1, rho: Infinity }), /^gsam: rho must be a finite number, got Infinity$/],
+    ['gsam: eps negative', () => gsam(base, { alpha: 0.1, eps: -1 }), /^gsam: eps must be a number >= 0, got -1$/],
+  ])('bad input: %s', (_, call, pattern) => {
+    expectBasinError(call, pattern);
   });
 });
