@@ -77,13 +77,18 @@ const without = (shape: readonly number[], axis: number): number[] => shape.filt
  *   and the update is `g / sqrt(R C / mean(R))` (so a `[256, 512]` matrix keeps 256 + 512 numbers);
  * - any other leaf keeps the full `v = beta2_t v + (1 - beta2_t) G` and the update is `g / sqrt(v)`.
  *
- * It reads the shape from the updates, so unlike optax it does not need params.
+ * It reads the shape from the updates, so unlike optax it does not need params. `offsetName` is
+ * the name errors give the offset (adafactor calls it `decayOffset`).
  */
-export const scaleByFactoredRms = publicTransform('scaleByFactoredRms', function scaleByFactoredRms(options: ScaleByFactoredRmsOptions = {}): Transform<FactoredRmsState> {
+export const scaleByFactoredRms = publicTransform('scaleByFactoredRms', function scaleByFactoredRms(
+  options: ScaleByFactoredRmsOptions = {},
+  offsetName = 'stepOffset',
+): Transform<FactoredRmsState> {
   const owner = 'scaleByFactoredRms';
   const { factored, decayRate, stepOffset, minDimSizeToFactor, eps } = checkFactoredRmsOptions(
     owner,
     checkOptions(owner, options, '{ decayRate: 0.8, minDimSizeToFactor: 128 }', true),
+    offsetName,
   );
   const dimsOf = (x: tf.Tensor) => factoredDims(x.shape, factored, minDimSizeToFactor);
   const empty = () => tf.zeros([0]);
@@ -111,7 +116,7 @@ export const scaleByFactoredRms = publicTransform('scaleByFactoredRms', function
       const t = state.count - stepOffset + 1;
       if (t < 1) {
         throw new BasinError(
-          `${owner}: the step count (${state.count}) is before stepOffset (${stepOffset}); stepOffset is for a state restored at that step, so start from 0 or continue the restored count`,
+          `${owner}: the step count (${state.count}) is before ${offsetName} (${stepOffset}); ${offsetName} is for a state restored at that step, so start from 0 or continue the restored count`,
         );
       }
       const decay = 1 - Math.pow(t, -decayRate);
