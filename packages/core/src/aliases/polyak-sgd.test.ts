@@ -5,7 +5,7 @@ import { clipByGlobalNorm } from '../transforms/clip';
 import { applyUpdates } from '../transforms/apply-updates';
 import { scaleByPolyak } from '../transforms/scale-by-polyak';
 import { scaleByLearningRate } from '../transforms/scale-by-schedule';
-import { step } from '../training/step';
+import { step, StepResult } from '../training/step';
 import { Trainer } from '../training/trainer';
 import type { Extras, Transform } from '../transform';
 import { Tree, treeDispose } from '../tree';
@@ -105,10 +105,10 @@ describe('polyakSgd', () => {
     const batch = problem.batch();
     let params: Tree = problem.params();
     const t = polyakSgd({ maxLearningRate: 0.5 });
-    let state = t.init(params);
+    let state: unknown[] = t.init(params);
     const losses: number[] = [];
     for (let k = 0; k < 30; k++) {
-      const result = step(t, problem.lossFn, params, state, batch);
+      const result: StepResult<unknown[]> = step(t, problem.lossFn, params, state, batch);
       losses.push(result.loss.dataSync()[0]);
       treeDispose([params, state, result.loss]);
       [params, state] = [result.params, result.state];

@@ -46,11 +46,11 @@ describe('scaleByPolyak', () => {
   it('takes a loss of shape [1] as well, and gives 0 (not NaN) for a zero gradient', () => {
     const g = { a: tf.tensor1d([3, 4]), s: tf.scalar(0) };
     const zero = { a: tf.zeros([2]), s: tf.scalar(0) };
-    const loss = tf.tensor1d([5]);
+    const loss = tf.tensor1d([5]) as unknown as tf.Scalar;
     const t = scaleByPolyak({ maxLearningRate: 10 });
     const [u, s] = t.update(g, t.init(g), undefined, { loss });
     expect(leafValues(u)).toEqual({ a: [0.6000000238418579, 0.800000011920929], s: [0] });
-    expect(u.s.shape).toEqual([]);
+    expect((u as { s: tf.Tensor }).s.shape).toEqual([]);
     const [z, s2] = t.update(zero, s, undefined, { loss });
     expect(leafValues(z)).toEqual({ a: [0, 0], s: [0] });
     treeDispose([g, zero, loss, u, s, z, s2]);
@@ -64,7 +64,7 @@ describe('scaleByPolyak', () => {
     expectBasinError(() => t.update(g, state), /^scaleByPolyak: needs the loss value: pass the loss at the current params as extras\.loss, a scalar tensor .*; got no extras$/);
     expectBasinError(() => t.update(g, state, undefined, {}), /^scaleByPolyak: needs the loss value: .*got extras\.loss undefined$/);
     const pair = tf.tensor1d([1, 2]);
-    expectBasinError(() => t.update(g, state, undefined, { loss: pair as tf.Scalar }), /^scaleByPolyak: extras\.loss must be a scalar tensor, got shape \[2\]$/);
+    expectBasinError(() => t.update(g, state, undefined, { loss: pair as unknown as tf.Scalar }), /^scaleByPolyak: extras\.loss must be a scalar tensor, got shape \[2\]$/);
     const disposed = tf.scalar(1);
     disposed.dispose();
     expectBasinError(() => t.update(g, state, undefined, { loss: disposed }), /^scaleByPolyak: extras\.loss is a disposed tensor/);
