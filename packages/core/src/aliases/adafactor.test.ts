@@ -1,6 +1,7 @@
 import { tf } from '@basin/testing';
 import { adafactor, AdafactorOptions } from './adafactor';
 import { chain } from '../combinators/chain';
+import { injectHyperparams } from '../combinators/inject-hyperparams';
 import { clipByGlobalNorm } from '../transforms/clip';
 import { applyUpdates } from '../transforms/apply-updates';
 import { exponentialDecay } from '../schedules';
@@ -205,6 +206,14 @@ describe('adafactor', () => {
 
   it.each(['parabola', 'rosenbrock'] as const)("converges on optax's %s at optax's learning rate 5e-3", (problem) => {
     optimize(adafactor({ learningRate: 5e-3 }), problem);
+  });
+});
+
+describe('adafactor in injectHyperparams', () => {
+  it("gives the same updates as adafactor itself (optax's alias_test.py inject_hyperparams check)", () => {
+    const p = params();
+    expect(runTransform(injectHyperparams(adafactor, { learningRate: 0.01, minDimSizeToFactor: 2, momentum: 0.9, weightDecayRate: 0.01 }), p, grads, 3)).toEqual(runTransform(adafactor({ learningRate: 0.01, minDimSizeToFactor: 2, momentum: 0.9, weightDecayRate: 0.01 }), p, grads, 3));
+    treeDispose(p);
   });
 });
 

@@ -1,6 +1,7 @@
 import { tf } from '@basin/testing';
 import { fromage } from './fromage';
 import { chain } from '../combinators/chain';
+import { injectHyperparams } from '../combinators/inject-hyperparams';
 import { clipByGlobalNorm } from '../transforms/clip';
 import { applyUpdates } from '../transforms/apply-updates';
 import { exponentialDecay } from '../schedules';
@@ -122,6 +123,14 @@ describe('fromage', () => {
 
   it.each(['parabola', 'rosenbrock'] as const)("converges on optax's %s at optax's learning rate 5e-3", (problem) => {
     optimize(fromage({ learningRate: 5e-3 }), problem);
+  });
+});
+
+describe('fromage in injectHyperparams', () => {
+  it("gives the same updates as fromage itself (optax's alias_test.py inject_hyperparams check)", () => {
+    const p = makeTree(1);
+    expect(runTransform(injectHyperparams(fromage, { learningRate: 0.01 }), p, grads, 3)).toEqual(runTransform(fromage({ learningRate: 0.01 }), p, grads, 3));
+    treeDispose(p);
   });
 });
 

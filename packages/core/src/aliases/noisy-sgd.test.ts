@@ -1,6 +1,7 @@
 import { tf } from '@basin/testing';
 import { noisySgd } from './noisy-sgd';
 import { chain } from '../combinators/chain';
+import { injectHyperparams } from '../combinators/inject-hyperparams';
 import { clipByGlobalNorm } from '../transforms/clip';
 import { applyUpdates } from '../transforms/apply-updates';
 import { addNoise } from '../transforms/add-noise';
@@ -104,6 +105,14 @@ describe('noisySgd', () => {
 
   it.each(['parabola', 'rosenbrock'] as const)("converges on optax's %s at optax's learning rate 1e-3 and eta 1e-4", (problem) => {
     optimize(noisySgd({ learningRate: 1e-3, eta: 1e-4 }), problem);
+  });
+});
+
+describe('noisySgd in injectHyperparams', () => {
+  it("gives the same updates as noisySgd itself (optax's alias_test.py inject_hyperparams check)", () => {
+    const p = makeTree(1);
+    expect(runTransform(injectHyperparams(noisySgd, { learningRate: 0.1, eta: 0.1, seed: 2 }), p, grads, 3)).toEqual(runTransform(noisySgd({ learningRate: 0.1, eta: 0.1, seed: 2 }), p, grads, 3));
+    treeDispose(p);
   });
 });
 

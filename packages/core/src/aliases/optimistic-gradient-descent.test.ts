@@ -2,6 +2,7 @@ import { tf } from '@basin/testing';
 import { optimisticGradientDescent } from './optimistic-gradient-descent';
 import { sgd } from './sgd';
 import { chain } from '../combinators/chain';
+import { injectHyperparams } from '../combinators/inject-hyperparams';
 import { clipByGlobalNorm } from '../transforms/clip';
 import { applyUpdates } from '../transforms/apply-updates';
 import { scaleByOptimisticGradient } from '../transforms/scale-by-optimistic-gradient';
@@ -125,6 +126,14 @@ describe('optimisticGradientDescent', () => {
 
   it.each(['parabola', 'rosenbrock'] as const)("converges on optax's %s at optax's learning rate 2e-3, alpha 0.7, beta 0.1", (problem) => {
     optimize(optimisticGradientDescent({ learningRate: 2e-3, alpha: 0.7, beta: 0.1 }), problem);
+  });
+});
+
+describe('optimisticGradientDescent in injectHyperparams', () => {
+  it("gives the same updates as optimisticGradientDescent itself (optax's alias_test.py inject_hyperparams check)", () => {
+    const p = makeTree(1);
+    expect(runTransform(injectHyperparams(optimisticGradientDescent, { learningRate: 0.1, alpha: 0.7, beta: 0.1 }), p, grads, 3)).toEqual(runTransform(optimisticGradientDescent({ learningRate: 0.1, alpha: 0.7, beta: 0.1 }), p, grads, 3));
+    treeDispose(p);
   });
 });
 

@@ -1,6 +1,7 @@
 import { tf } from '@basin/testing';
 import { polyakSgd } from './polyak-sgd';
 import { chain } from '../combinators/chain';
+import { injectHyperparams } from '../combinators/inject-hyperparams';
 import { clipByGlobalNorm } from '../transforms/clip';
 import { applyUpdates } from '../transforms/apply-updates';
 import { scaleByPolyak } from '../transforms/scale-by-polyak';
@@ -151,6 +152,14 @@ describe('polyakSgd', () => {
 
   it.each(['parabola', 'rosenbrock'] as const)("converges on optax's %s at optax's maxLearningRate 1.0", (problem) => {
     optimize(polyakSgd({ maxLearningRate: 1 }), problem);
+  });
+});
+
+describe('polyakSgd in injectHyperparams', () => {
+  it("gives the same updates as polyakSgd itself (optax's alias_test.py inject_hyperparams check)", () => {
+    const p = makeTree(1);
+    expect(runTransform(injectHyperparams(polyakSgd, { maxLearningRate: 0.5, fMin: 0.1 }), p, grads, 3, { extras: { loss: LOSS } })).toEqual(runTransform(polyakSgd({ maxLearningRate: 0.5, fMin: 0.1 }), p, grads, 3, { extras: { loss: LOSS } }));
+    treeDispose(p);
   });
 });
 

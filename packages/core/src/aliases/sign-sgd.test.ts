@@ -1,6 +1,7 @@
 import { tf } from '@basin/testing';
 import { signSgd } from './sign-sgd';
 import { chain } from '../combinators/chain';
+import { injectHyperparams } from '../combinators/inject-hyperparams';
 import { clipByGlobalNorm } from '../transforms/clip';
 import { applyUpdates } from '../transforms/apply-updates';
 import { scaleBySign } from '../transforms/scale-by-sign';
@@ -102,6 +103,14 @@ describe('signSgd', () => {
   // optax's 10000 steps (an even count) they sit on the target, as in optax's test.
   it("converges on optax's parabola at optax's learning rate 0.1", () => {
     optimize(signSgd({ learningRate: 0.1 }), 'parabola');
+  });
+});
+
+describe('signSgd in injectHyperparams', () => {
+  it("gives the same updates as signSgd itself (optax's alias_test.py inject_hyperparams check)", () => {
+    const p = makeTree(1);
+    expect(runTransform(injectHyperparams(signSgd, { learningRate: 0.1 }), p, grads, 3)).toEqual(runTransform(signSgd({ learningRate: 0.1 }), p, grads, 3));
+    treeDispose(p);
   });
 });
 

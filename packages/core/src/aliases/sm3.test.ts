@@ -1,6 +1,7 @@
 import { tf } from '@basin/testing';
 import { sm3 } from './sm3';
 import { chain } from '../combinators/chain';
+import { injectHyperparams } from '../combinators/inject-hyperparams';
 import { clipByGlobalNorm } from '../transforms/clip';
 import { applyUpdates } from '../transforms/apply-updates';
 import { scaleBySm3 } from '../transforms/scale-by-sm3';
@@ -111,6 +112,14 @@ describe('sm3', () => {
 
   it.each(['parabola', 'rosenbrock'] as const)("converges on optax's %s at optax's learning rate 1.0", (problem) => {
     optimize(sm3({ learningRate: 1 }), problem);
+  });
+});
+
+describe('sm3 in injectHyperparams', () => {
+  it("gives the same updates as sm3 itself (optax's alias_test.py inject_hyperparams check)", () => {
+    const p = makeTree(1);
+    expect(runTransform(injectHyperparams(sm3, { learningRate: 0.5, momentum: 0.8 }), p, grads, 3)).toEqual(runTransform(sm3({ learningRate: 0.5, momentum: 0.8 }), p, grads, 3));
+    treeDispose(p);
   });
 });
 
