@@ -247,7 +247,7 @@ describe('BasinOptimizer through model.fit', () => {
   ] as [string, () => Transform<any>][])('leaks no tensors across model.fit epochs: %s', async (_, make) => {
     const { x } = data();
     const y = tf.tensor2d(LABELS, [N, 2]);
-    const model = buildModel({ classes: 2, batchNorm: true });
+    const model = buildModel({ classes: 2, batchNorm: true, dropout: 0.2 });
     const optimizer = basinOptimizer(make());
     model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     await model.fit(x, y, { batchSize: 8, epochs: 1, shuffle: false, verbose: 0 });
@@ -256,6 +256,33 @@ describe('BasinOptimizer through model.fit', () => {
     expect(tf.memory().numTensors).toBe(before);
     optimizer.dispose();
     model.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('extra passes run the model in training mode: Dropout draws a fresh mask each pass', async () => {
+    const { x, y } = data();
+    const losses: number[] = [];
+    const probe: Transform<null> = {
+      init: () => null,
+      update: (grads, state, params, extras) => {
+        losses.push(extras!.loss!.dataSync()[0]);
+        for (let i = 0; i < 3; i++) {
+          const { loss, grads: g } = extras!.gradFn!(params!); // at the current weights
+          losses.push(loss.dataSync()[0]);
+          treeDispose([loss, g]);
+        }
+        return [treeMap((u) => tf.zerosLike(u), grads), null];
+      },
+    };
+    const model = buildModel({ dropout: 0.5 });
+    const optimizer = basinOptimizer(probe);
+    await fitWith(model, optimizer, x, y, { batchSize: N, epochs: 1 });
+    expect(new Set(losses).size).toBe(4); // four passes, four masks
+    const still = buildModel({ dropout: 0.5 });
+    expect(maxAbsDiff(weightsOf(model), weightsOf(still))).toBe(0); // zero updates, weights restored
+    optimizer.dispose();
+    model.dispose();
+    still.dispose();
     tf.dispose([x, y]);
   });
 
@@ -492,7 +519,10 @@ describe('BasinOptimizer state: getWeights/setWeights, model.save, save/restore'
     bad.restore(checkpoint); // waits for the variables
     const badModel = buildModel({ batchNorm: true });
     badModel.compile({ optimizer: bad, loss: 'meanSquaredError' });
-    await expect(oneMoreEpoch(badModel, x, y)).rejects.toThrow(/^BasinOptimizer\.minimize: the checkpoint's optimizer state does not fit this optimizer's transform \(sgd\)/);
+    const misfit = /^BasinOptimizer\.minimize: the checkpoint's optimizer state does not fit this optimizer's transform \(sgd\)/;
+    await expect(oneMoreEpoch(badModel, x, y)).rejects.toThrow(misfit);
+    await expect(oneMoreEpoch(badModel, x, y)).rejects.toThrow(misfit); // never silently starts afresh
+    expect(bad.state).toBeUndefined();
     [optimizer, next, fromTrainer, bad].forEach((o) => o.dispose());
     trainer.dispose();
     [model, copy, trainerModel, fitModel, badModel].forEach((m) => m.dispose());

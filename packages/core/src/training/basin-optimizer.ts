@@ -243,9 +243,12 @@ export class BasinOptimizer extends tf.Optimizer {
 
   /** Puts a saved state onto the variables: by name when the names match, else by position. */
   private resolvePending(owner: string, transform: Transform<any>, variables: tf.Variable[]): void {
-    const pending = this.pending!;
+    // On a mismatch the saved state stays pending, so every step fails until it is replaced
+    // (setWeights, restore) or dropped (dispose): training never silently starts afresh.
+    const state = buildPending(owner, transform, variables, this.pending!);
+    this.pending!.dispose();
     this.pending = undefined;
-    this.state_ = buildPending(owner, transform, variables, pending);
+    this.state_ = state;
     this.variables_ = variables;
   }
 
@@ -317,7 +320,11 @@ export class BasinOptimizer extends tf.Optimizer {
   private install(owner: string, iterations: number, pending: PendingState | undefined): void {
     let state: unknown = undefined;
     if (pending !== undefined && this.variables_ !== undefined && this.transform !== undefined) {
-      state = buildPending(owner, this.transform, this.variables_, pending);
+      try {
+        state = buildPending(owner, this.transform, this.variables_, pending);
+      } finally {
+        pending.dispose();
+      }
       pending = undefined;
     }
     this.releaseExported();
@@ -427,27 +434,23 @@ export const basinOptimizer = entryPoint('basinOptimizer', function basinOptimiz
 /**
  * The state a pending saved one gives for these variables (kept out of any enclosing tf.tidy):
  * by variable name when the names match, else by position (TF.js gives weights process-unique
- * names, so the same architecture built again, or loaded, has other names). Always disposes
- * what the pending state holds that the result does not use.
+ * names, so the same architecture built again, or loaded, has other names). The pending state
+ * is left to the caller to dispose (which frees only what the result does not use).
  */
 function buildPending(owner: string, transform: Transform<any>, variables: tf.Variable[], pending: PendingState): unknown {
-  try {
-    const current = variables.map((v) => v.name);
-    const sameNames = pending.names.length === current.length && pending.names.every((n) => current.includes(n));
-    if (!sameNames && pending.names.length !== current.length) {
-      throw new BasinError(`${owner}: the saved optimizer state belongs to ${pending.names.length} variables ({${pending.names.join(', ')}}) but this optimizer trains ${current.length} ({${current.join(', ')}})`);
-    }
-    const params: Record<string, tf.Variable> = {};
-    pending.names.forEach((n, i) => {
-      params[n] = sameNames ? variables[current.indexOf(n)] : variables[i];
-    });
-    const built = pending.build(owner, transform, params);
-    const state = sameNames ? built : renameStateKeys(built, new Map(pending.names.map((n, i) => [n, current[i]])));
-    keepTensors(state);
-    return state;
-  } finally {
-    pending.dispose();
+  const current = variables.map((v) => v.name);
+  const sameNames = pending.names.length === current.length && pending.names.every((n) => current.includes(n));
+  if (!sameNames && pending.names.length !== current.length) {
+    throw new BasinError(`${owner}: the saved optimizer state belongs to ${pending.names.length} variables ({${pending.names.join(', ')}}) but this optimizer trains ${current.length} ({${current.join(', ')}})`);
   }
+  const params: Record<string, tf.Variable> = {};
+  pending.names.forEach((n, i) => {
+    params[n] = sameNames ? variables[current.indexOf(n)] : variables[i];
+  });
+  const built = pending.build(owner, transform, params);
+  const state = sameNames ? built : renameStateKeys(built, new Map(pending.names.map((n, i) => [n, current[i]])));
+  keepTensors(state);
+  return state;
 }
 
 /** The variables `minimize` trains: the trainable ones of `varList`, or every trainable one. */
