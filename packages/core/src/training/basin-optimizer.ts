@@ -57,6 +57,12 @@ const UNBOUND: unique symbol = Symbol('BasinOptimizer.unbound');
  * `model.trainOnBatch` returns the extra ones after them. `applyGradients(grads)` works for
  * transforms that need only the gradients.
  *
+ * `checkFinite` (default true) checks the loss, gradients and updates for NaN and Infinity
+ * before anything changes (one small read per step): a bad step throws and leaves the weights,
+ * the statistics and the state as they were. Like the `tf.train` optimizers under tfjs-layers
+ * 4.x's `model.fit`, it assigns the variables directly, so weight constraints
+ * (`kernelConstraint`) are not applied (`ModelTrainer` applies them).
+ *
  * `getWeights`/`setWeights` hold the state as named tensors, so `model.save(handler,
  * { includeOptimizer: true })` stores it; `save()`/`restore()` use Basin's checkpoint format. A
  * transform is a closure, which no config can rebuild: a model loaded with its optimizer gets a
