@@ -59,6 +59,18 @@ export type { ScaleByNovogradOptions, NovogradState } from './transforms/scale-b
 export { scaleByTrustRatio } from './transforms/scale-by-trust-ratio';
 export type { ScaleByTrustRatioOptions } from './transforms/scale-by-trust-ratio';
 
+export { scaleByFactoredRms } from './transforms/scale-by-factored-rms';
+export type { ScaleByFactoredRmsOptions, FactoredRmsState } from './transforms/scale-by-factored-rms';
+export { scaleBySm3 } from './transforms/scale-by-sm3';
+export type { ScaleBySm3Options, Sm3State } from './transforms/scale-by-sm3';
+export { scaleBySign } from './transforms/scale-by-sign';
+export { addNoise } from './transforms/add-noise';
+export type { AddNoiseOptions, AddNoiseState } from './transforms/add-noise';
+export { scaleByPolyak } from './transforms/scale-by-polyak';
+export type { ScaleByPolyakOptions } from './transforms/scale-by-polyak';
+export { scaleByOptimisticGradient } from './transforms/scale-by-optimistic-gradient';
+export type { ScaleByOptimisticGradientOptions, OptimisticGradientState } from './transforms/scale-by-optimistic-gradient';
+
 export { sgd } from './aliases/sgd';
 export type { SgdOptions } from './aliases/sgd';
 export { adam, adamw } from './aliases/adam';
@@ -92,6 +104,21 @@ export { lamb } from './aliases/lamb';
 export type { LambOptions } from './aliases/lamb';
 export { lars } from './aliases/lars';
 export type { LarsOptions } from './aliases/lars';
+
+export { adafactor } from './aliases/adafactor';
+export type { AdafactorOptions, AdafactorMomentumState } from './aliases/adafactor';
+export { sm3 } from './aliases/sm3';
+export type { Sm3Options } from './aliases/sm3';
+export { fromage } from './aliases/fromage';
+export type { FromageOptions } from './aliases/fromage';
+export { signSgd } from './aliases/sign-sgd';
+export type { SignSgdOptions } from './aliases/sign-sgd';
+export { noisySgd } from './aliases/noisy-sgd';
+export type { NoisySgdOptions } from './aliases/noisy-sgd';
+export { polyakSgd } from './aliases/polyak-sgd';
+export type { PolyakSgdOptions } from './aliases/polyak-sgd';
+export { optimisticGradientDescent } from './aliases/optimistic-gradient-descent';
+export type { OptimisticGradientDescentOptions } from './aliases/optimistic-gradient-descent';
 
 export { multiSteps } from './wrappers/multi-steps';
 export type { MultiStepsOptions, MultiStepsState } from './wrappers/multi-steps';
