@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, GradFn, Tree, treeDispose, treeMap, treeSumOfSquares } from '@basin/core';
-import type { Curve, CurveParams } from './curve';
+import { BasinError, checkNumber, entryPoint, GradFn, isTensor, runEntryPoint, Tree, treeDispose, treeMap, treeSumOfSquares } from '@basin/core';
+import { checkCurve, Curve, CurveParams } from './curve';
+import { checkFn, checkMatches, describeGot, isRecord } from './checks';
 
 /**
  * A `GradFn` on curve params at a fixed t, from a `GradFn` on the network's own weights
@@ -12,26 +13,37 @@ import type { Curve, CurveParams } from './curve';
  * the loss and `wd theta(t)` to `g`. This costs one forward/backward pass of the network plus a few
  * elementwise ops per control point, and serves functional losses and LayersModels alike.
  */
-export function curveGradFn(curve: Curve, t: number, pointGradFn: GradFn, weightDecay = 0): GradFn {
-  checkNumber('curveGradFn', 't', t, { min: 0, max: 1 });
-  checkNumber('curveGradFn', 'weightDecay', weightDecay, { min: 0 });
-  return (params, microbatch) => {
-    const point = curve.pointAt(params as CurveParams, t);
-    try {
-      const { loss, grads } = pointGradFn(point, microbatch);
-      let g: Tree = grads;
-      let value = loss;
-      if (weightDecay > 0) {
-        value = tf.tidy(() => tf.add(loss, tf.mul(treeSumOfSquares(point), weightDecay / 2)) as tf.Scalar);
-        g = treeMap((gi, p) => tf.tidy(() => tf.add(gi, tf.mul(p, weightDecay))), grads, point);
-        loss.dispose();
-        treeDispose(grads);
+export const curveGradFn = entryPoint('curveGradFn', function curveGradFn(curve: Curve, t: number, pointGradFn: GradFn, weightDecay = 0): GradFn {
+  const owner = 'curveGradFn';
+  checkCurve(owner, curve);
+  checkNumber(owner, 't', t, { min: 0, max: 1 });
+  checkFn(owner, 'pointGradFn', pointGradFn, 'a GradFn (weights, microbatch?) => { loss, grads }');
+  checkNumber(owner, 'weightDecay', weightDecay, { min: 0 });
+  return (params, microbatch) =>
+    runEntryPoint(owner, () => {
+      const point = curve.pointAt(params as CurveParams, t);
+      try {
+        const result = pointGradFn(point, microbatch);
+        if (!isRecord(result) || !isTensor(result.loss) || result.grads === undefined) {
+          throw new BasinError(`${owner}: pointGradFn must return { loss, grads } (a scalar and a tree shaped like the weights), got ${describeGot(result)}`);
+        }
+        const { loss, grads } = result as { loss: tf.Scalar; grads: Tree };
+        // The point's loss and gradients are ours: disposed once mapped, also on an error path
+        // (a gradient tree that does not match the weights).
+        try {
+          if (loss.size !== 1) throw new BasinError(`${owner}: pointGradFn must return a scalar loss, got a tensor of shape [${loss.shape.join(', ')}]`);
+          checkMatches(owner, point, 'the point', grads, 'the grads pointGradFn returned');
+          return tf.tidy(() => {
+            const value = weightDecay > 0 ? tf.add(loss, tf.mul(treeSumOfSquares(point), weightDecay / 2)) : tf.clone(loss);
+            const g = weightDecay > 0 ? treeMap((gi, p) => tf.add(gi, tf.mul(p, weightDecay)), grads, point) : grads;
+            return { loss: value, grads: curve.controlPointGrads(g, t) } as unknown as tf.TensorContainer;
+          }) as unknown as { loss: tf.Scalar; grads: Tree };
+        } finally {
+          tf.dispose(loss);
+          treeDispose(grads);
+        }
+      } finally {
+        treeDispose(point);
       }
-      const curveGrads = curve.controlPointGrads(g, t);
-      treeDispose(g);
-      return { loss: value, grads: curveGrads };
-    } finally {
-      treeDispose(point);
-    }
-  };
-}
+    });
+});

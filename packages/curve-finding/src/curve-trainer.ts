@@ -1,19 +1,22 @@
 import {
   BasinError,
   checkNumber,
+  checkTransform,
   LossFn,
   mulberry32,
   readScalar,
   makeGradFn,
+  runEntryPoint,
   StepOptions,
   Transform,
   Tree,
   treeClone,
   treeDispose,
 } from '@basin/core';
-import type { Curve, CurveParams } from './curve';
+import { checkCurve, Curve, CurveParams } from './curve';
 import { curveGradFn } from './curve-grad-fn';
 import { stepWithGradFn } from '@basin/core';
+import { checkFn, optionsRecord } from './checks';
 
 export interface CurveTrainerOptions<B> extends StepOptions {
   curve: Curve;
@@ -47,31 +50,54 @@ export class CurveTrainer<B extends Tree = Tree> {
   private readonly random: () => number;
   private readonly stepOptions: StepOptions;
 
-  constructor({ curve, loss, transform, weightDecay = 0, seed = 0, params, ...stepOptions }: CurveTrainerOptions<B>) {
-    if (typeof loss !== 'function') throw new BasinError('CurveTrainer: loss must be a function (params, batch) => scalar');
-    checkNumber('CurveTrainer', 'weightDecay', weightDecay, { min: 0 });
-    checkNumber('CurveTrainer', 'seed', seed, { integer: true });
+  private disposed = false;
+
+  constructor(options: CurveTrainerOptions<B>) {
+    const owner = 'CurveTrainer';
+    const { curve, loss, transform, weightDecay = 0, seed = 0, params, ...stepOptions } = runEntryPoint(owner, () => {
+      const o = optionsRecord(owner, options, '{ curve, loss, transform }', true);
+      checkCurve(owner, o.curve);
+      checkFn(owner, 'loss', o.loss, 'a function (weights, batch) => tf.Scalar');
+      checkTransform(owner, 'transform', o.transform);
+      checkNumber(owner, 'weightDecay', o.weightDecay ?? 0, { min: 0 });
+      checkNumber(owner, 'seed', o.seed ?? 0, { integer: true });
+      if (o.params !== undefined) o.curve.checkParams(o.params, 'params');
+      return o;
+    });
     this.curve = curve;
     this.loss = loss;
     this.transform = transform;
     this.weightDecay = weightDecay;
     this.random = mulberry32(seed);
     this.stepOptions = stepOptions;
-    if (params !== undefined) curve.checkParams(params, 'CurveTrainer: params');
-    this.params = params === undefined ? curve.init() : (treeClone(params) as CurveParams);
-    this.state = transform.init(this.params);
+    this.params = runEntryPoint(owner, () => (params === undefined ? curve.init() : (treeClone(params) as CurveParams)));
+    try {
+      this.state = runEntryPoint(owner, () => transform.init(this.params));
+    } catch (e) {
+      treeDispose(this.params);
+      throw e;
+    }
   }
 
   /** One step on `batch` at a freshly drawn t; returns the loss before the step. */
   step(batch: B): number {
-    return this.stepAt(batch, this.random());
+    return runEntryPoint('CurveTrainer.step', () => this.stepAtChecked('CurveTrainer.step', batch, this.random()));
   }
 
-  /** One step at a given t (tests, or a schedule of your own). */
+  /** One step at a given t in [0, 1] (tests, or a schedule of your own). */
   stepAt(batch: B, t: number): number {
-    checkNumber('CurveTrainer', 't', t, { min: 0, max: 1 });
+    return runEntryPoint('CurveTrainer.stepAt', () => {
+      checkNumber('CurveTrainer.stepAt', 't', t, { min: 0, max: 1 });
+      return this.stepAtChecked('CurveTrainer.stepAt', batch, t);
+    });
+  }
+
+  private stepAtChecked(owner: string, batch: B, t: number): number {
+    if (this.disposed) throw new BasinError(`${owner}: the trainer was disposed`);
+    if (batch === undefined) throw new BasinError(`${owner}: batch is undefined; pass the batch the loss takes`);
     // Gradients by the chain rule at the point (see curveGradFn); equal to differentiating
     // curveLoss, with fewer ops. SAM-style transforms get a gradFn at the same t and batch.
+    // A failing step leaves params and state as they were (core's step contract).
     const gradFn = curveGradFn(this.curve, t, makeGradFn(this.loss, batch), this.weightDecay);
     const result = stepWithGradFn(this.transform, gradFn, this.params, this.state, this.stepOptions);
     treeDispose(this.params);
@@ -84,6 +110,8 @@ export class CurveTrainer<B extends Tree = Tree> {
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     treeDispose(this.params);
     treeDispose(this.state);
   }

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, LossFn, Tree, treeDispose } from '@basin/core';
-import { linspace01, Path, segmentLength } from './path';
+import { BasinError, checkNumber, entryPoint, isTensor, LossFn, runEntryPoint, Tree, treeDispose } from '@basin/core';
+import { checkPath, linspace01, Path, pointOf, segmentLength } from './path';
+import { checkFn, describeGot, floatLeaves, isRecord, optionsRecord } from './checks';
 
 /** Loss (and accuracy where known) of one weight set on one data split. */
 export interface PointMetrics {
@@ -54,9 +55,16 @@ export interface EvaluatePathOptions {
  * Lottery Ticket Hypothesis", eq. 1, applied to any path): the largest excess of the loss over the
  * linear interpolation of the endpoints' losses. `ts` must start at 0 and end at 1.
  */
-export function lossBarrier(ts: readonly number[], losses: readonly number[]): Barrier {
-  if (ts.length !== losses.length || ts.length < 2) throw new BasinError(`lossBarrier: ts and losses must have the same length >= 2, got ${ts.length} and ${losses.length}`);
-  if (ts[0] !== 0 || ts[ts.length - 1] !== 1) throw new BasinError('lossBarrier: ts must start at 0 and end at 1');
+export const lossBarrier = entryPoint('lossBarrier', function lossBarrier(ts: readonly number[], losses: readonly number[]): Barrier {
+  const owner = 'lossBarrier';
+  if (!Array.isArray(ts)) throw new BasinError(`${owner}: ts must be an array of numbers, got ${describeGot(ts)}`);
+  if (!Array.isArray(losses)) throw new BasinError(`${owner}: losses must be an array of numbers, got ${describeGot(losses)}`);
+  if (ts.length !== losses.length || ts.length < 2) throw new BasinError(`${owner}: ts and losses must have the same length >= 2, got ${ts.length} and ${losses.length}`);
+  ts.forEach((t, k) => checkNumber(owner, `ts[${k}]`, t, { min: 0, max: 1 }));
+  losses.forEach((l, k) => {
+    if (typeof l !== 'number') throw new BasinError(`${owner}: losses[${k}] must be a number, got ${describeGot(l)}`);
+  });
+  if (ts[0] !== 0 || ts[ts.length - 1] !== 1) throw new BasinError(`${owner}: ts must start at 0 and end at 1, got ${ts[0]} ... ${ts[ts.length - 1]}`);
   const l0 = losses[0];
   const l1 = losses[losses.length - 1];
   let best: Barrier = { height: 0, t: 0 };
@@ -65,27 +73,51 @@ export function lossBarrier(ts: readonly number[], losses: readonly number[]): B
     if (excess > best.height) best = { height: excess, t };
   });
   return best;
+});
+
+/** Checks what an evaluator returned: `{ train: { loss, accuracy? }, test? }`. */
+export function checkEvaluation(owner: string, evaluation: unknown, at: number | string): PointEvaluation {
+  const metrics = (m: unknown, split: string): void => {
+    if (!isRecord(m) || typeof m.loss !== 'number' || (m.accuracy !== undefined && typeof m.accuracy !== 'number')) {
+      throw new BasinError(`${owner}: the evaluator must return { train: { loss, accuracy? }, test? } with numbers; at ${typeof at === 'number' ? `t = ${at}` : at} its ${split} was ${describeGot(m)}`);
+    }
+  };
+  if (!isRecord(evaluation)) throw new BasinError(`${owner}: the evaluator must return { train: { loss, accuracy? }, test? }; at ${typeof at === 'number' ? `t = ${at}` : at} it returned ${describeGot(evaluation)}`);
+  metrics(evaluation.train, 'train');
+  if (evaluation.test !== undefined) metrics(evaluation.test, 'test');
+  return evaluation as unknown as PointEvaluation;
 }
 
 /**
  * Evaluates a path (a trained curve's `curve.path(params)`, or `linePath(start, end)` as the
  * baseline) at evenly spaced t: loss and accuracy on train and test data, arc length, barriers.
  */
-export async function evaluatePath(path: Path, evaluator: PointEvaluator, options: EvaluatePathOptions = {}): Promise<PathEvaluation> {
-  const points = checkNumber('evaluatePath', 'points', options.points ?? 21, { min: 2, integer: true });
+export const evaluatePath = entryPoint('evaluatePath', async function evaluatePath(path: Path, evaluator: PointEvaluator, options: EvaluatePathOptions = {}): Promise<PathEvaluation> {
+  const owner = 'evaluatePath';
+  checkPath(owner, path);
+  checkFn(owner, 'evaluator', evaluator, 'a PointEvaluator (point) => { train, test? } (functionalEvaluator or modelEvaluator)');
+  const o = optionsRecord(owner, options, '{ points: 21 }');
+  const points = checkNumber(owner, 'points', o.points ?? 21, { min: 2, integer: true });
+  checkFn(owner, 'onProgress', o.onProgress, 'a function', true);
   const ts = linspace01(points);
   const evaluations: PointEvaluation[] = [];
   let arcLength = 0;
   let prev: Tree | undefined;
   try {
     for (let k = 0; k < ts.length; k++) {
-      const point = path.pointAt(ts[k]);
-      if (prev !== undefined) arcLength += segmentLength(prev, point);
-      treeDispose(prev);
-      prev = point;
-      const evaluation = await evaluator(point);
+      const point = pointOf(path, ts[k]);
+      const last = prev;
+      prev = point; // disposed in `finally` if anything below fails
+      if (last !== undefined) {
+        try {
+          arcLength += segmentLength(last, point);
+        } finally {
+          treeDispose(last);
+        }
+      }
+      const evaluation = checkEvaluation(owner, await evaluator(point), ts[k]);
       evaluations.push(evaluation);
-      options.onProgress?.({ index: k, points, t: ts[k], evaluation });
+      o.onProgress?.({ index: k, points, t: ts[k], evaluation });
       await tf.nextFrame();
     }
   } finally {
@@ -98,7 +130,7 @@ export async function evaluatePath(path: Path, evaluator: PointEvaluator, option
     return { loss, accuracy: hasAccuracy ? evaluations.map((e) => e[name]!.accuracy!) : undefined, barrier: lossBarrier(ts, loss) };
   };
   return { ts, train: split('train')!, test: split('test'), arcLength };
-}
+});
 
 export interface FunctionalEvaluatorOptions<B> {
   /** The loss as a function of the weights tree and a batch. */
@@ -110,13 +142,26 @@ export interface FunctionalEvaluatorOptions<B> {
 }
 
 /** A `PointEvaluator` for a functional model: loss (and accuracy) on a train and a test batch. */
-export function functionalEvaluator<B>({ loss, accuracy, train, test }: FunctionalEvaluatorOptions<B>): PointEvaluator {
+export const functionalEvaluator = entryPoint('functionalEvaluator', function functionalEvaluator<B>(options: FunctionalEvaluatorOptions<B>): PointEvaluator {
+  const owner = 'functionalEvaluator';
+  const { loss, accuracy, train, test } = optionsRecord(owner, options, '{ loss, train, test? }', true);
+  checkFn(owner, 'loss', loss, 'a function (weights, batch) => tf.Scalar');
+  checkFn(owner, 'accuracy', accuracy, 'a function (weights, batch) => tf.Scalar', true);
+  if (train === undefined) throw new BasinError(`${owner}: train must be the batch to evaluate on (any value the loss takes, e.g. {} for a loss that needs none), got undefined`);
+  const scalar = (value: unknown, what: string): tf.Scalar => {
+    if (!isTensor(value) || value.size !== 1) throw new BasinError(`${owner}: ${what} must return a scalar tensor, got ${describeGot(value)}`);
+    return value as tf.Scalar;
+  };
   const on = (point: Tree, batch: B): PointMetrics => {
-    const [l, a] = tf.tidy(() => [loss(point, batch), accuracy ? accuracy(point, batch) : tf.scalar(NaN)]);
+    const [l, a] = tf.tidy(() => [scalar(loss(point, batch), 'loss'), accuracy ? scalar(accuracy(point, batch), 'accuracy') : tf.scalar(NaN)]);
     const out = { loss: l.dataSync()[0], accuracy: accuracy ? a.dataSync()[0] : undefined };
     tf.dispose([l, a]);
     if (out.accuracy === undefined) delete out.accuracy;
     return out;
   };
-  return (point) => ({ train: on(point, train), ...(test === undefined ? {} : { test: on(point, test) }) });
-}
+  return (point) =>
+    runEntryPoint(owner, () => {
+      floatLeaves(owner, 'the point', point);
+      return { train: on(point, train), ...(test === undefined ? {} : { test: on(point, test) }) };
+    });
+});

@@ -3,6 +3,7 @@ import {
   addModelLosses,
   BasinError,
   checkNumber,
+  checkTransform,
   FitOptions,
   fitEpochs,
   GradFn,
@@ -12,16 +13,17 @@ import {
   OutputLossName,
   readScalar,
   resolveOutputLoss,
+  runEntryPoint,
   StepOptions,
   Transform,
   treeClone,
   treeDispose,
-  treeUnflatten,
 } from '@basin/core';
-import type { Curve, CurveParams } from './curve';
+import { checkCurve, Curve, CurveParams } from './curve';
 import { curveGradFn } from './curve-grad-fn';
 import { stepWithGradFn } from '@basin/core';
-import { checkFitsWeights, ModelLike, withSavedWeights, writeWeights } from './model-weights';
+import { checkInputShape, checkModel, leavesInWeightOrder, ModelLike, treeInWeightLayout, withSavedWeights } from './model-weights';
+import { checkXY, optionsRecord } from './checks';
 
 export interface ModelCurveTrainerOptions extends StepOptions {
   /** A curve between two weight trees of this model's architecture (see `modelWeights`). */
@@ -64,26 +66,41 @@ export class ModelCurveTrainer {
   private readonly random: () => number;
   private readonly stepOptions: StepOptions;
 
-  constructor(model: ModelLike, { curve, transform, loss, weightDecay = 0, seed = 0, params, ...stepOptions }: ModelCurveTrainerOptions) {
-    if (!model || !Array.isArray(model.trainableWeights)) throw new BasinError('ModelCurveTrainer: model must be a tf.LayersModel (it has no trainableWeights)');
-    checkNumber('ModelCurveTrainer', 'weightDecay', weightDecay, { min: 0 });
-    checkNumber('ModelCurveTrainer', 'seed', seed, { integer: true });
-    const [start, end] = curve.endpoints();
-    try {
-      checkFitsWeights(start, model.trainableWeights, 'ModelCurveTrainer', 'the curve endpoint tree');
-    } finally {
-      treeDispose([start, end]);
-    }
+  private disposed = false;
+
+  constructor(model: ModelLike, options: ModelCurveTrainerOptions) {
+    const owner = 'ModelCurveTrainer';
+    const { curve, transform, loss, weightDecay = 0, seed = 0, params, ...stepOptions } = runEntryPoint(owner, () => {
+      checkModel(owner, model);
+      const o = optionsRecord(owner, options, "{ curve, transform, loss: 'categoricalCrossentropy' }", true);
+      checkCurve(owner, o.curve);
+      checkTransform(owner, 'transform', o.transform);
+      checkNumber(owner, 'weightDecay', o.weightDecay ?? 0, { min: 0 });
+      checkNumber(owner, 'seed', o.seed ?? 0, { integer: true });
+      const [start, end] = o.curve.endpoints();
+      try {
+        // Records are matched to the weights by name, arrays by position (see leavesInWeightOrder).
+        leavesInWeightOrder(start, model.trainableWeights, owner, 'the curve endpoint tree');
+      } finally {
+        treeDispose([start, end]);
+      }
+      if (o.params !== undefined) o.curve.checkParams(o.params, 'params');
+      return o;
+    });
     this.model = model;
     this.curve = curve;
     this.transform = transform;
-    this.loss = resolveOutputLoss(loss);
+    this.loss = runEntryPoint(owner, () => resolveOutputLoss(loss));
     this.weightDecay = weightDecay;
     this.random = mulberry32(seed);
     this.stepOptions = stepOptions;
-    if (params !== undefined) curve.checkParams(params, 'ModelCurveTrainer: params');
-    this.params = params === undefined ? curve.init() : (treeClone(params) as CurveParams);
-    this.state = transform.init(this.params);
+    this.params = runEntryPoint(owner, () => (params === undefined ? curve.init() : (treeClone(params) as CurveParams)));
+    try {
+      this.state = runEntryPoint(owner, () => transform.init(this.params));
+    } catch (e) {
+      treeDispose(this.params);
+      throw e;
+    }
   }
 
   /**
@@ -101,7 +118,8 @@ export class ModelCurveTrainer {
       }
       try {
         const weights = this.model.trainableWeights;
-        writeWeights(weights, point);
+        const values = leavesInWeightOrder(point, weights, 'ModelCurveTrainer', 'the point');
+        weights.forEach((w, i) => w.write(values[i]));
         // LayerVariable.read() is the layer's tf.Variable (tfjs-layers declares it as a Tensor).
         const vars = weights.map((w) => w.read() as tf.Variable);
         const { value, grads } = tf.variableGrads(() => {
@@ -110,7 +128,8 @@ export class ModelCurveTrainer {
           // Plus the model's own losses (regularizers, addLoss) at the point, as model.fit.
           return addModelLosses(this.model, this.loss(ys, out));
         }, vars);
-        return { loss: value, grads: treeUnflatten(point, vars.map((v) => grads[v.name])) };
+        // Gradients go back in the point's own layout (an array, or a record by weight name).
+        return { loss: value, grads: treeInWeightLayout(point, weights, vars.map((v) => grads[v.name])) };
       } finally {
         if (xs !== x) tf.dispose([xs, ys]);
       }
@@ -120,9 +139,16 @@ export class ModelCurveTrainer {
   private makeGradFn(t: number, x: tf.Tensor, y: tf.Tensor): GradFn {
     const gradFn = curveGradFn(this.curve, t, this.pointGradFn(x, y), this.weightDecay);
     return (params, microbatch) => {
-      this.curve.checkParams(params, 'gradFn: params');
+      this.curve.checkParams(params, 'the params gradFn was given');
       return gradFn(params, microbatch);
     };
+  }
+
+  private ready(owner: string, x: unknown, y: unknown, t: number): void {
+    if (this.disposed) throw new BasinError(`${owner}: the trainer was disposed`);
+    checkNumber(owner, 't', t, { min: 0, max: 1 });
+    checkXY(owner, x, y);
+    checkInputShape(owner, this.model, x as tf.Tensor);
   }
 
   /**
@@ -130,21 +156,31 @@ export class ModelCurveTrainer {
    * model as it was. The caller owns the results.
    */
   lossAndGrads(x: tf.Tensor, y: tf.Tensor, t: number): { loss: tf.Scalar; grads: CurveParams } {
-    checkNumber('ModelCurveTrainer', 't', t, { min: 0, max: 1 });
-    const gradFn = this.makeGradFn(t, x, y);
-    const result = withSavedWeights(this.model, () => gradFn(this.params));
-    return { loss: result.loss, grads: result.grads as CurveParams };
+    return runEntryPoint('ModelCurveTrainer.lossAndGrads', () => {
+      this.ready('ModelCurveTrainer.lossAndGrads', x, y, t);
+      const gradFn = this.makeGradFn(t, x, y);
+      const result = withSavedWeights(this.model, () => gradFn(this.params));
+      return { loss: result.loss, grads: result.grads as CurveParams };
+    });
   }
 
   /** One step at a freshly drawn t; returns the loss before the step. */
   trainOnBatch(x: tf.Tensor, y: tf.Tensor): number {
-    return this.trainOnBatchAt(x, y, this.random());
+    return runEntryPoint('ModelCurveTrainer.trainOnBatch', () => {
+      checkXY('ModelCurveTrainer.trainOnBatch', x, y);
+      checkInputShape('ModelCurveTrainer.trainOnBatch', this.model, x);
+      return this.stepAt('ModelCurveTrainer.trainOnBatch', x, y, this.random());
+    });
   }
 
-  /** One step at a given t. The model's weights and statistics are left as they were. */
+  /** One step at a given t in [0, 1]. The model's weights and statistics are left as they were. */
   trainOnBatchAt(x: tf.Tensor, y: tf.Tensor, t: number): number {
-    checkNumber('ModelCurveTrainer', 't', t, { min: 0, max: 1 });
-    if (x.shape[0] !== y.shape[0]) throw new BasinError(`trainOnBatch: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
+    return runEntryPoint('ModelCurveTrainer.trainOnBatchAt', () => this.stepAt('ModelCurveTrainer.trainOnBatchAt', x, y, t));
+  }
+
+  private stepAt(owner: string, x: tf.Tensor, y: tf.Tensor, t: number): number {
+    this.ready(owner, x, y, t);
+    // A failing step leaves params, state and the model as they were (core's step contract).
     const gradFn = this.makeGradFn(t, x, y);
     const result = withSavedWeights(this.model, () => stepWithGradFn(this.transform, gradFn, this.params, this.state, this.stepOptions));
     treeDispose(this.params);
@@ -158,10 +194,17 @@ export class ModelCurveTrainer {
 
   /** Mini-batch training for some epochs (one t per batch); returns each epoch's mean loss. */
   fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<number[]> {
-    return fitEpochs('ModelCurveTrainer.fit', x, y, (xb, yb) => this.trainOnBatch(xb, yb), options);
+    return runEntryPoint('ModelCurveTrainer.fit', () => {
+      if (this.disposed) throw new BasinError('ModelCurveTrainer.fit: the trainer was disposed');
+      checkXY('ModelCurveTrainer.fit', x, y);
+      checkInputShape('ModelCurveTrainer.fit', this.model, x);
+      return fitEpochs('ModelCurveTrainer.fit', x, y, (xb, yb) => this.trainOnBatch(xb, yb), options);
+    });
   }
 
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     treeDispose(this.params);
     treeDispose(this.state);
   }

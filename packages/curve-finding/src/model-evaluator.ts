@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, modelRegularizationLoss, OutputLoss, OutputLossName, resolveOutputLoss, Tree } from '@basin/core';
+import { BasinError, checkNumber, entryPoint, modelRegularizationLoss, OutputLoss, OutputLossName, resolveOutputLoss, runEntryPoint, Tree } from '@basin/core';
 import type { PointEvaluator, PointMetrics } from './evaluate';
-import { checkFitsWeights, ModelLike, WeightLike, withSavedWeights, writeWeights } from './model-weights';
+import { checkInputShape, checkModel, leavesInWeightOrder, ModelLike, WeightLike, withSavedWeights } from './model-weights';
+import { checkBoolean, checkXY, describeGot, isRecord, optionsRecord } from './checks';
 
 /** A layer as far as BatchNorm recomputation needs it (tfjs-layers' `BatchNormalization`). */
 interface LayerLike {
@@ -32,17 +33,19 @@ export interface ModelEvaluatorOptions {
 }
 
 /** The BatchNormalization layers of a model (searched one level into nested models). */
-export function batchNormLayers(model: ModelWithLayers): LayerLike[] {
+export const batchNormLayers = entryPoint('batchNormLayers', function batchNormLayers(model: ModelWithLayers): LayerLike[] {
+  if (typeof model !== 'object' || model === null) throw new BasinError(`batchNormLayers: model must be a tf.LayersModel, got ${describeGot(model)}`);
   const out: LayerLike[] = [];
   const visit = (layers: readonly LayerLike[] | undefined): void => {
-    for (const layer of layers ?? []) {
-      if (layer.getClassName() === 'BatchNormalization') out.push(layer);
-      visit((layer as unknown as ModelWithLayers).layers);
+    if (!Array.isArray(layers)) return;
+    for (const layer of layers) {
+      if (typeof layer?.getClassName === 'function' && layer.getClassName() === 'BatchNormalization') out.push(layer);
+      visit((layer as unknown as ModelWithLayers)?.layers);
     }
   };
   visit(model.layers);
   return out;
-}
+});
 
 function batches(n: number, size: number): [number, number][] {
   return Array.from({ length: Math.ceil(n / size) }, (_, b) => [b * size, Math.min(n, (b + 1) * size) - b * size]);
@@ -54,20 +57,27 @@ function batches(n: number, size: number): [number, number][] {
  * batch `b`, which makes each statistic the running mean of the batch statistics (PyTorch's
  * `momentum=None`, what the reference uses). Momenta are restored afterwards.
  */
-export function recomputeBatchNorm(model: ModelWithLayers, x: tf.Tensor, batchSize = 500): void {
+export const recomputeBatchNorm = entryPoint('recomputeBatchNorm', function recomputeBatchNorm(model: ModelWithLayers, x: tf.Tensor, batchSize = 500): void {
+  const owner = 'recomputeBatchNorm';
+  checkModel(owner, model);
+  checkXY(owner, x, x, ['x', 'x']);
+  checkInputShape(owner, model, x);
+  checkNumber(owner, 'batchSize', batchSize, { min: 1, integer: true });
   const layers = batchNormLayers(model);
   if (layers.length === 0) return;
+  // Checked before anything is reset, so a model that is not built is left as it was.
+  const stats = layers.flatMap((layer) => [layer.movingMean, layer.movingVariance]);
+  if (stats.some((v) => v === undefined)) throw new BasinError(`${owner}: a BatchNormalization layer has no moving statistics (is the model built?)`);
   const momenta = layers.map((l) => l.momentum);
-  // Only the BatchNorm statistics are reset: other non-trainable weights (frozen layers) stay.
-  for (const layer of layers) {
-    for (const [v, fill] of [[layer.movingMean, 0], [layer.movingVariance, 1]] as const) {
-      if (v === undefined) throw new BasinError('recomputeBatchNorm: a BatchNormalization layer has no moving statistics (is the model built?)');
-      const fresh = tf.fill(v.read().shape, fill);
-      v.write(fresh);
-      fresh.dispose();
-    }
-  }
+  const saved = stats.map((v) => tf.clone((v as WeightLike).read()));
+  let done = false;
   try {
+    // Only the BatchNorm statistics are reset: other non-trainable weights (frozen layers) stay.
+    stats.forEach((v, i) => {
+      const fresh = tf.fill((v as WeightLike).read().shape, i % 2 === 0 ? 0 : 1);
+      (v as WeightLike).write(fresh);
+      fresh.dispose();
+    });
     batches(x.shape[0], batchSize).forEach(([start, size], b) => {
       layers.forEach((l) => { l.momentum = b / (b + 1); });
       tf.tidy(() => {
@@ -75,10 +85,14 @@ export function recomputeBatchNorm(model: ModelWithLayers, x: tf.Tensor, batchSi
         model.apply(xb, { training: true });
       });
     });
+    done = true;
   } finally {
     layers.forEach((l, i) => { l.momentum = momenta[i]; });
+    // On an error path the statistics go back to what they were.
+    if (!done) stats.forEach((v, i) => (v as WeightLike).write(saved[i]));
+    tf.dispose(saved);
   }
-}
+});
 
 function accuracyOf(y: tf.Tensor, out: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
@@ -94,18 +108,22 @@ function accuracyOf(y: tf.Tensor, out: tf.Tensor): tf.Scalar {
  * mode, row-weighted over batches). The loss includes the model's own losses (regularizers) at the
  * point. The model's weights and statistics are put back afterwards.
  */
-export function modelEvaluator(model: ModelWithLayers, options: ModelEvaluatorOptions): PointEvaluator {
-  const { train, test, batchSize = 500, accuracy = true } = options;
-  const loss = resolveOutputLoss(options.loss);
-  checkNumber('modelEvaluator', 'batchSize', batchSize, { min: 1, integer: true });
+export const modelEvaluator = entryPoint('modelEvaluator', function modelEvaluator(model: ModelWithLayers, options: ModelEvaluatorOptions): PointEvaluator {
+  const owner = 'modelEvaluator';
+  checkModel(owner, model);
+  const o = optionsRecord(owner, options, "{ loss: 'categoricalCrossentropy', train: { x, y } }", true);
+  const { train, test } = o;
+  const loss = resolveOutputLoss(o.loss);
+  const batchSize = checkNumber(owner, 'batchSize', o.batchSize ?? 500, { min: 1, integer: true });
+  const accuracy = checkBoolean(owner, 'accuracy', o.accuracy, true);
+  if (train === undefined) throw new BasinError(`${owner}: train data is required: { x, y } tensors`);
   for (const [name, split] of [['train', train], ['test', test]] as const) {
     if (split === undefined) continue;
-    if (!(split.x instanceof tf.Tensor) || !(split.y instanceof tf.Tensor) || split.x.shape[0] !== split.y.shape[0]) {
-      throw new BasinError(`modelEvaluator: ${name} must be { x, y } tensors with the same number of rows`);
-    }
+    if (!isRecord(split)) throw new BasinError(`${owner}: ${name} must be { x, y } tensors with the same number of rows, got ${describeGot(split)}`);
+    checkXY(owner, split.x, split.y, [`${name}.x`, `${name}.y`]);
+    checkInputShape(owner, model, split.x, `${name}.x`);
   }
-  if (train === undefined) throw new BasinError('modelEvaluator: train data is required');
-  const updateBatchNorm = options.updateBatchNorm ?? batchNormLayers(model).length > 0;
+  const updateBatchNorm = checkBoolean(owner, 'updateBatchNorm', o.updateBatchNorm, batchNormLayers(model).length > 0);
   const measure = (x: tf.Tensor, y: tf.Tensor): PointMetrics => {
     let lossSum = 0;
     let correct = 0;
@@ -124,24 +142,26 @@ export function modelEvaluator(model: ModelWithLayers, options: ModelEvaluatorOp
     const n = x.shape[0];
     return accuracy ? { loss: lossSum / n, accuracy: correct / n } : { loss: lossSum / n };
   };
-  return (point: Tree) => {
-    checkFitsWeights(point, model.trainableWeights, 'modelEvaluator', 'the point');
-    return withSavedWeights(model, () => {
-      writeWeights(model.trainableWeights, point);
-      if (updateBatchNorm) recomputeBatchNorm(model, train.x, batchSize);
-      const trainMetrics = measure(train.x, train.y);
-      const testMetrics = test === undefined ? undefined : measure(test.x, test.y);
-      // The reported loss, train and test alike, includes the model's own losses (weight
-      // regularizers, addLoss terms) at the point: the objective the curve was trained on, and
-      // what Python Keras' evaluate() and the reference's utils.test(..., regularizer) report.
-      // (tfjs-layers' model.evaluate leaves them out.) They do not depend on the data; taken
-      // after the forward passes, which wire up a Sequential's layers on first use.
-      const extraTensor = modelRegularizationLoss(model);
-      const extra = extraTensor === null ? 0 : extraTensor.dataSync()[0];
-      extraTensor?.dispose();
-      trainMetrics.loss += extra;
-      if (testMetrics !== undefined) testMetrics.loss += extra;
-      return { train: trainMetrics, ...(testMetrics === undefined ? {} : { test: testMetrics }) };
+  return (point: Tree) =>
+    runEntryPoint(owner, () => {
+      // Arrays pair with the weights by position, records keyed by weight name by name.
+      const values = leavesInWeightOrder(point, model.trainableWeights, owner, 'the point');
+      return withSavedWeights(model, () => {
+        model.trainableWeights.forEach((w, i) => w.write(values[i]));
+        if (updateBatchNorm) recomputeBatchNorm(model, train.x, batchSize);
+        const trainMetrics = measure(train.x, train.y);
+        const testMetrics = test === undefined ? undefined : measure(test.x, test.y);
+        // The reported loss, train and test alike, includes the model's own losses (weight
+        // regularizers, addLoss terms) at the point: the objective the curve was trained on, and
+        // what Python Keras' evaluate() and the reference's utils.test(..., regularizer) report.
+        // (tfjs-layers' model.evaluate leaves them out.) They do not depend on the data; taken
+        // after the forward passes, which wire up a Sequential's layers on first use.
+        const extraTensor = modelRegularizationLoss(model);
+        const extra = extraTensor === null ? 0 : extraTensor.dataSync()[0];
+        extraTensor?.dispose();
+        trainMetrics.loss += extra;
+        if (testMetrics !== undefined) testMetrics.loss += extra;
+        return { train: trainMetrics, ...(testMetrics === undefined ? {} : { test: testMetrics }) };
+      });
     });
-  };
-}
+});

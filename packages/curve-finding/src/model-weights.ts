@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, Tree, treeLeaves } from '@basin/core';
+import { BasinError, entryPoint, isTensor, Tree, treeLeaves } from '@basin/core';
+import { checkFn, describeGot, isRecord } from './checks';
 
 /**
  * A weight of a `tf.LayersModel` as this package needs it. Looser than core's `WeightLike`
@@ -19,57 +20,152 @@ export interface ModelLike {
   apply(inputs: tf.Tensor | tf.Tensor[], kwargs?: { training?: boolean }): unknown;
 }
 
+/** Checks that `model` looks like a `tf.LayersModel` (trainable and non-trainable weights, `apply`). */
+export function checkModel(owner: string, model: unknown): ModelLike {
+  const m = model as Partial<ModelLike> | null;
+  if (typeof m !== 'object' || m === null || !Array.isArray(m.trainableWeights) || !Array.isArray(m.nonTrainableWeights) || typeof m.apply !== 'function') {
+    throw new BasinError(`${owner}: model must be a tf.LayersModel (with trainableWeights, nonTrainableWeights and apply), got ${describeGot(model)}`);
+  }
+  return model as ModelLike;
+}
+
+function checkWeights(owner: string, weights: unknown, name: string): readonly WeightLike[] {
+  if (!Array.isArray(weights) || weights.some((w) => typeof w !== 'object' || w === null || typeof w.read !== 'function' || typeof w.write !== 'function')) {
+    throw new BasinError(`${owner}: ${name} must be an array of model weights (e.g. model.trainableWeights), got ${describeGot(weights)}`);
+  }
+  return weights;
+}
+
 /**
  * Copies of a model's trainable weights, in `model.trainableWeights` order: the endpoint tree of a
  * curve between LayersModels. (Arrays, not records keyed by weight name, because two instances of
  * one architecture get different auto-generated names.) The caller owns the copies.
  */
-export function modelWeights(model: ModelLike): tf.Tensor[] {
-  if (!model || !Array.isArray(model.trainableWeights)) throw new BasinError('modelWeights: model must be a tf.LayersModel (it has no trainableWeights)');
+export const modelWeights = entryPoint('modelWeights', function modelWeights(model: ModelLike): tf.Tensor[] {
+  checkModel('modelWeights', model);
   return model.trainableWeights.map((w) => tf.clone(w.read()));
-}
+});
 
 /** Copies of a model's non-trainable weights (BatchNorm moving statistics), in order. */
-export function modelStatistics(model: ModelLike): tf.Tensor[] {
+export const modelStatistics = entryPoint('modelStatistics', function modelStatistics(model: ModelLike): tf.Tensor[] {
+  checkModel('modelStatistics', model);
   return model.nonTrainableWeights.map((w) => tf.clone(w.read()));
-}
+});
 
 /**
- * Checks that the leaves of `tree` fit the variables `weights` one to one (count and shapes) and
- * throws a BasinError naming the first weight that does not.
+ * The tensors of `tree` in the order of `weights`, checked one to one (count, shapes, float32).
+ * A tree of the model's weights is either an array (nested arrays allowed) in `weights` order, as
+ * `modelWeights` gives, or a record keyed by weight name, matched by name whatever its key order.
+ * A record keyed otherwise is refused: its leaf order (sorted keys) need not be the model's.
  */
-export function checkFitsWeights(tree: Tree, weights: readonly WeightLike[], owner: string, treeName: string): void {
-  const leaves = treeLeaves(tree);
-  if (leaves.length !== weights.length) {
-    throw new BasinError(`${owner}: ${treeName} has ${leaves.length} tensors but the model has ${weights.length} trainable weights (${weights.map((w) => w.name).join(', ')})`);
+export function leavesInWeightOrder(tree: unknown, weights: readonly WeightLike[], owner: string, treeName: string): tf.Tensor[] {
+  if (isTensor(tree)) throw new BasinError(`${owner}: ${treeName} must be an array of tensors in model weight order (as modelWeights gives) or a record keyed by weight name, got ${describeGot(tree)}`);
+  const names = weights.map((w) => w.name);
+  if (isRecord(tree)) {
+    const missing = names.filter((n) => !Object.prototype.hasOwnProperty.call(tree, n));
+    const extra = Object.keys(tree).filter((k) => !names.includes(k)).sort();
+    if (missing.length || extra.length) {
+      throw new BasinError(
+        `${owner}: ${treeName} is a record, so its keys are matched to the model's weight names: ${missing.length ? `missing {${missing.join(', ')}}` : ''}${missing.length && extra.length ? ', ' : ''}${extra.length ? `unexpected {${extra.join(', ')}}` : ''} (or pass an array in model weight order, as modelWeights gives)`,
+      );
+    }
+    const byName = names.map((n) => (tree as Record<string, unknown>)[n]);
+    byName.forEach((leaf, i) => {
+      if (!isTensor(leaf)) throw new BasinError(`${owner}: ${treeName} at '${names[i]}' must be a tensor, got ${describeGot(leaf)}`);
+    });
+    checkShapes(owner, treeName, byName as tf.Tensor[], weights, names, names);
+    return byName as tf.Tensor[];
   }
+  if (!Array.isArray(tree)) throw new BasinError(`${owner}: ${treeName} must be an array of tensors in model weight order (as modelWeights gives) or a record keyed by weight name, got ${describeGot(tree)}`);
+  const leaves = treeLeaves(tree as Tree, undefined, treeName);
+  const nested = leaves.find((e) => !/^(\[\d+\])+$/.test(e.path));
+  if (nested) {
+    throw new BasinError(`${owner}: ${treeName} has a record inside (at '${nested.path}'); pass an array of tensors in model weight order (as modelWeights gives) or a record keyed by weight name`);
+  }
+  if (leaves.length !== weights.length) {
+    throw new BasinError(`${owner}: ${treeName} has ${leaves.length} tensors but the model has ${weights.length} trainable weights (${names.join(', ')})`);
+  }
+  checkShapes(owner, treeName, leaves.map((e) => e.leaf), weights, names, leaves.map((e) => e.path));
+  return leaves.map((e) => e.leaf);
+}
+
+/** Shapes and dtypes of `tensors` against the weights, one to one; the error names the weight and the tree path. */
+function checkShapes(owner: string, treeName: string, tensors: tf.Tensor[], weights: readonly WeightLike[], names: string[], paths: string[]): void {
   weights.forEach((w, i) => {
-    const expected = w.read().shape;
-    const got = leaves[i].leaf.shape;
-    if (!tf.util.arraysEqual(expected, got)) {
-      throw new BasinError(`${owner}: ${treeName} does not match the model at weight ${i} '${w.name}' (tree path '${leaves[i].path}'): expected shape [${expected.join(', ')}], got [${got.join(', ')}]`);
+    const current = w.read();
+    const got = tensors[i];
+    const where = `weight ${i} '${names[i]}' (tree path '${paths[i]}')`;
+    if (got.isDisposed) throw new BasinError(`${owner}: ${treeName} at ${where} is a disposed tensor`);
+    if (!tf.util.arraysEqual(current.shape, got.shape)) {
+      throw new BasinError(`${owner}: ${treeName} does not match the model at ${where}: expected shape [${current.shape.join(', ')}], got [${got.shape.join(', ')}]`);
+    }
+    if (got.dtype !== current.dtype) {
+      throw new BasinError(`${owner}: ${treeName} does not match the model at ${where}: expected dtype ${current.dtype}, got ${got.dtype}`);
     }
   });
 }
 
-/** Writes the leaves of `tree`, in order, into `weights` (the variables share the data; no copy). */
-export function writeWeights(weights: readonly WeightLike[], tree: Tree | readonly tf.Tensor[]): void {
-  const leaves = treeLeaves(tree as Tree);
-  weights.forEach((w, i) => w.write(leaves[i].leaf));
+/**
+ * Checks that the leaves of `tree` fit the variables `weights` one to one (count and shapes) and
+ * throws a BasinError naming the first weight that does not (see `leavesInWeightOrder`).
+ */
+export function checkFitsWeights(tree: Tree, weights: readonly WeightLike[], owner: string, treeName: string): void {
+  leavesInWeightOrder(tree, weights, owner, treeName);
 }
+
+/**
+ * A tree shaped like `like` (an array in weight order, or a record keyed by weight name) holding
+ * `tensors`, which are given in `weights` order.
+ */
+export function treeInWeightLayout(like: Tree, weights: readonly WeightLike[], tensors: tf.Tensor[]): Tree {
+  if (isRecord(like)) {
+    const index = new Map(weights.map((w, i) => [w.name, i]));
+    return Object.fromEntries(Object.keys(like).map((k) => [k, tensors[index.get(k) as number]]));
+  }
+  let next = 0;
+  const build = (node: unknown): unknown => (Array.isArray(node) ? node.map(build) : tensors[next++]);
+  return build(like) as Tree;
+}
+
+/**
+ * Writes a tree of tensors into `weights` (the variables share the data; no copy): an array in
+ * `weights` order (as `modelWeights` and `modelStatistics` give) or a record keyed by weight name.
+ * Everything is checked before the first write, so a bad tree changes nothing.
+ */
+export const writeWeights = entryPoint('writeWeights', function writeWeights(weights: readonly WeightLike[], tree: Tree | readonly tf.Tensor[]): void {
+  checkWeights('writeWeights', weights, 'weights');
+  const values = leavesInWeightOrder(tree, weights, 'writeWeights', 'tree');
+  weights.forEach((w, i) => w.write(values[i]));
+});
 
 /**
  * Runs `fn` with the model's weights (and, optionally, its non-trainable statistics) as they are,
  * then puts back what was there before, whatever `fn` wrote. Nothing leaks.
  */
-export function withSavedWeights<R>(model: ModelLike, fn: () => R): R {
+export const withSavedWeights = entryPoint('withSavedWeights', function withSavedWeights<R>(model: ModelLike, fn: () => R): R {
+  checkModel('withSavedWeights', model);
+  checkFn('withSavedWeights', 'fn', fn);
   const saved = model.trainableWeights.map((w) => tf.clone(w.read()));
-  const savedStats = modelStatistics(model);
+  const savedStats = model.nonTrainableWeights.map((w) => tf.clone(w.read()));
   try {
     return fn();
   } finally {
-    writeWeights(model.trainableWeights, saved);
-    writeWeights(model.nonTrainableWeights, savedStats);
+    model.trainableWeights.forEach((w, i) => w.write(saved[i]));
+    model.nonTrainableWeights.forEach((w, i) => w.write(savedStats[i]));
     tf.dispose([...saved, ...savedStats]);
+  }
+});
+
+/**
+ * Checks `x` against the model's input shape, when the model declares one (`model.inputs`, as a
+ * built `tf.LayersModel` does): the dimensions after the first must match (unknown ones match all).
+ */
+export function checkInputShape(owner: string, model: ModelLike, x: tf.Tensor, name = 'x'): void {
+  const inputs = (model as { inputs?: readonly { shape?: readonly (number | null)[] }[] }).inputs;
+  if (!Array.isArray(inputs) || inputs.length !== 1 || !Array.isArray(inputs[0]?.shape)) return;
+  const expected = inputs[0].shape as (number | null)[];
+  const fits = expected.length === x.rank && expected.every((d, i) => i === 0 || d === null || d === x.shape[i]);
+  if (!fits) {
+    throw new BasinError(`${owner}: ${name} has shape [${x.shape.join(', ')}]; the model takes inputs of shape [${expected.map((d) => (d === null ? 'any' : d)).join(', ')}]`);
   }
 }

@@ -1,6 +1,7 @@
-import { BasinError } from '@basin/core';
+import { BasinError, checkNumber, entryPoint } from '@basin/core';
 import type { PathEvaluation } from './evaluate';
 import type { PlaneEvaluation } from './plane';
+import { checkBoolean, describeGot, isRecord, oneOf, optionsRecord } from './checks';
 
 // Small hand-written SVG (no plotting dependency): line charts of a metric along t, and the
 // loss-surface picture over the plane through the endpoints and the bend.
@@ -26,6 +27,24 @@ const PALETTE = ['#d62728', '#1f77b4', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (v: number): string => (Math.abs(v) >= 1000 || (Math.abs(v) < 0.01 && v !== 0) ? v.toExponential(1) : String(Number(v.toPrecision(3))));
 
+function numbers(owner: string, name: string, value: unknown, minLength = 0): readonly number[] {
+  if (!Array.isArray(value)) throw new BasinError(`${owner}: ${name} must be an array of numbers, got ${describeGot(value)}`);
+  value.forEach((v, i) => {
+    if (typeof v !== 'number') throw new BasinError(`${owner}: ${name}[${i}] must be a number, got ${describeGot(v)}`);
+  });
+  if (value.length < minLength) throw new BasinError(`${owner}: ${name} needs at least ${minLength} values, got ${value.length}`);
+  return value;
+}
+
+function text(owner: string, name: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'string') throw new BasinError(`${owner}: ${name} must be a string, got ${describeGot(value)}`);
+  return value;
+}
+
+const positive = (owner: string, name: string, value: unknown, fallback: number): number =>
+  checkNumber(owner, name, value ?? fallback, { min: 0, minExclusive: true });
+
 function niceTicks(lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / count;
@@ -37,12 +56,26 @@ function niceTicks(lo: number, hi: number, count = 5): number[] {
 }
 
 /** A line chart of several series (e.g. loss along t for the curve and the line). */
-export function lineChartSvg(series: readonly Series[], options: ChartOptions = {}): string {
-  const { title = '', xLabel = 't', yLabel = '', width = 640, height = 400 } = options;
-  if (series.length === 0) throw new BasinError('lineChartSvg: no series to plot');
-  for (const s of series) {
-    if (s.xs.length !== s.ys.length || s.xs.length === 0) throw new BasinError(`lineChartSvg: series '${s.label}' needs xs and ys of the same non-zero length`);
-  }
+export const lineChartSvg = entryPoint('lineChartSvg', function lineChartSvg(series: readonly Series[], options: ChartOptions = {}): string {
+  const owner = 'lineChartSvg';
+  if (!Array.isArray(series as unknown)) throw new BasinError(`${owner}: series must be an array of { label, xs, ys }, got ${describeGot(series)}`);
+  if (series.length === 0) throw new BasinError(`${owner}: no series to plot`);
+  series.forEach((entry, k) => {
+    const s = entry as unknown;
+    if (!isRecord(s)) throw new BasinError(`${owner}: series[${k}] must be a record { label, xs, ys }, got ${describeGot(s)}`);
+    const label = text(owner, `series[${k}].label`, s.label, '');
+    const xs = numbers(owner, `series[${k}].xs`, s.xs);
+    const ys = numbers(owner, `series[${k}].ys`, s.ys);
+    text(owner, `series[${k}].color`, s.color, '');
+    checkBoolean(owner, `series[${k}].dashed`, s.dashed, false);
+    if (xs.length !== ys.length || xs.length === 0) throw new BasinError(`${owner}: series '${label}' needs xs and ys of the same non-zero length`);
+  });
+  const o = optionsRecord(owner, options, "{ title: 'loss' }");
+  const title = text(owner, 'title', o.title, '');
+  const xLabel = text(owner, 'xLabel', o.xLabel, 't');
+  const yLabel = text(owner, 'yLabel', o.yLabel, '');
+  const width = positive(owner, 'width', o.width, 640);
+  const height = positive(owner, 'height', o.height, 400);
   const m = { left: 64, right: 150, top: 36, bottom: 48 };
   const allX = series.flatMap((s) => s.xs as number[]);
   const allY = series.flatMap((s) => s.ys as number[]).filter(Number.isFinite);
@@ -80,15 +113,21 @@ export function lineChartSvg(series: readonly Series[], options: ChartOptions = 
   });
   parts.push('</svg>');
   return parts.join('\n');
-}
+});
 
 export interface CurveVsLineOptions extends ChartOptions {
   metric?: 'loss' | 'accuracy';
 }
 
 /** Loss (or accuracy) along t for a curve and the straight line, train solid and test dashed. */
-export function curveVsLineSvg(curve: PathEvaluation, line: PathEvaluation, options: CurveVsLineOptions = {}): string {
-  const metric = options.metric ?? 'loss';
+export const curveVsLineSvg = entryPoint('curveVsLineSvg', function curveVsLineSvg(curve: PathEvaluation, line: PathEvaluation, options: CurveVsLineOptions = {}): string {
+  const owner = 'curveVsLineSvg';
+  for (const [name, evaluation] of [['curve', curve], ['line', line]] as const) {
+    if (!isRecord(evaluation) || !isRecord(evaluation.train)) throw new BasinError(`${owner}: ${name} must be an evaluatePath(...) result, got ${describeGot(evaluation)}`);
+    numbers(owner, `${name}.ts`, evaluation.ts, 1);
+  }
+  const o = optionsRecord(owner, options, "{ metric: 'loss' }");
+  const metric = oneOf(owner, 'metric', o.metric, ['loss', 'accuracy'] as const, 'loss');
   const series: Series[] = [];
   const add = (evaluation: PathEvaluation, name: string, color: string): void => {
     for (const split of ['train', 'test'] as const) {
@@ -99,8 +138,9 @@ export function curveVsLineSvg(curve: PathEvaluation, line: PathEvaluation, opti
   };
   add(curve, 'curve', '#1f77b4');
   add(line, 'line', '#d62728');
-  return lineChartSvg(series, { title: options.title ?? `${metric} along the path`, yLabel: metric, ...options });
-}
+  if (series.length === 0) throw new BasinError(`${owner}: neither evaluation has ${metric} values`);
+  return lineChartSvg(series, { ...o, title: o.title ?? `${metric} along the path`, yLabel: o.yLabel ?? metric });
+});
 
 // Viridis, sampled: low values dark blue, high values yellow.
 const VIRIDIS = ['#440154', '#414487', '#2a788e', '#22a884', '#7ad151', '#fde725'];
@@ -128,9 +168,28 @@ export interface PlaneSvgOptions {
  * The classic picture: the metric over the plane as a heat map (log scale for loss), the trained
  * curve, the straight line (dashed) and the three anchors (endpoints as circles, bend as a cross).
  */
-export function planeSvg(plane: PlaneEvaluation, options: PlaneSvgOptions = {}): string {
-  const { split = 'train', metric = 'loss', curve, title = `${split} ${metric} over the plane`, width = 560 } = options;
-  const { xs, ys, values, anchors } = plane;
+export const planeSvg = entryPoint('planeSvg', function planeSvg(plane: PlaneEvaluation, options: PlaneSvgOptions = {}): string {
+  const owner = 'planeSvg';
+  if (!isRecord(plane)) throw new BasinError(`${owner}: plane must be an evaluatePlane(...) result, got ${describeGot(plane)}`);
+  const { values, anchors } = plane;
+  const xs = numbers(owner, 'plane.xs', plane.xs, 2);
+  const ys = numbers(owner, 'plane.ys', plane.ys, 2);
+  if (!Array.isArray(values) || values.length !== ys.length || values.some((row) => !Array.isArray(row) || row.length !== xs.length)) {
+    throw new BasinError(`${owner}: plane.values must be ${ys.length} rows of ${xs.length} evaluations (values[j][i] at (xs[i], ys[j]))`);
+  }
+  if (!Array.isArray(anchors) || anchors.length !== 3) throw new BasinError(`${owner}: plane.anchors must be the three anchors' [x, y], got ${describeGot(anchors)}`);
+  anchors.forEach((a, k) => numbers(owner, `plane.anchors[${k}]`, a, 2));
+  const o = optionsRecord(owner, options, "{ split: 'train', metric: 'loss' }");
+  const split = oneOf(owner, 'split', o.split, ['train', 'test'] as const, 'train');
+  const metric = oneOf(owner, 'metric', o.metric, ['loss', 'accuracy'] as const, 'loss');
+  const title = text(owner, 'title', o.title, `${split} ${metric} over the plane`);
+  const width = positive(owner, 'width', o.width, 560);
+  const curve = o.curve;
+  if (curve !== undefined) {
+    if (!Array.isArray(curve)) throw new BasinError(`${owner}: curve must be an array of [x, y] (plane.trace(path)), got ${describeGot(curve)}`);
+    curve.forEach((p, k) => numbers(owner, `curve[${k}]`, p, 2));
+  }
+  if (o.vmax !== undefined) checkNumber(owner, 'vmax', o.vmax);
   const grid = values.map((row) => row.map((v) => {
     const m = v[split];
     if (!m) throw new BasinError(`planeSvg: the evaluation has no '${split}' split`);
@@ -140,7 +199,7 @@ export function planeSvg(plane: PlaneEvaluation, options: PlaneSvgOptions = {}):
   }));
   const flatVals = grid.flat().filter(Number.isFinite).sort((a, b) => a - b);
   const vmin = flatVals[0];
-  const vmax = options.vmax ?? flatVals[Math.floor(0.9 * (flatVals.length - 1))];
+  const vmax = o.vmax ?? flatVals[Math.floor(0.9 * (flatVals.length - 1))];
   const useLog = metric === 'loss' && vmin > 0;
   const scale = (v: number): number => {
     if (!Number.isFinite(v)) return 1;
@@ -184,4 +243,4 @@ export function planeSvg(plane: PlaneEvaluation, options: PlaneSvgOptions = {}):
   for (const s of [0, 0.5, 1]) parts.push(`<text x="${cbx + 18}" y="${(m.top + ph - s * ph + 4).toFixed(1)}">${fmt(label(s))}${s === 1 && metric === 'loss' ? '+' : ''}</text>`);
   parts.push('</svg>');
   return parts.join('\n');
-}
+});

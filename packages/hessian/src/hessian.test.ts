@@ -1,5 +1,5 @@
 import { expectClose, expectNoLeak, tf } from '@basin/testing';
-import { BasinError, treeDispose, treeToVector, type Tree } from '@basin/core';
+import { BasinError, treeDispose, treeFromVector, treeToVector, type Tree } from '@basin/core';
 import { finiteDifferenceHvp, hessian, hvp } from './hessian';
 import { functionObjective } from './objective';
 import { matvec, quadratic } from './testing/quadratic';
@@ -16,8 +16,9 @@ describe('hessian on a quadratic (H = A exactly)', () => {
   let q: ReturnType<typeof quadratic>;
   beforeAll(() => (q = quadratic(lambda, { seed: 3, linear: 0.3 })));
   afterAll(() => q.dispose());
-  const vector = (): Tree => ({ u: tf.tensor1d([1, -2, 0.5, 0.25]), m: tf.tensor2d([0.3, -1, 2, 0.1], [2, 2]) });
+  // v in the canonical flat order (m, then u); the tree lists u first, as the params do.
   const v = [1, -2, 0.5, 0.25, 0.3, -1, 2, 0.1];
+  const vector = (): Tree => tf.tidy(() => treeFromVector(tf.tensor1d(v), q.params) as unknown as tf.TensorContainer) as unknown as Tree;
 
   it('exact mode gives A v', () => {
     const vt = vector();

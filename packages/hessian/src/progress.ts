@@ -7,4 +7,9 @@ export interface Progress {
   estimate?: number;
 }
 
+/**
+ * Called after each unit of work. The eigen, trace, density and sharpness routines run in one
+ * `tf.tidy` (so nothing leaks when they throw): a tensor the callback creates is disposed when the
+ * call returns, unless the callback `tf.keep`s it.
+ */
 export type ProgressCallback = (progress: Progress) => void;

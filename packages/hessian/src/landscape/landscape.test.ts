@@ -1,5 +1,5 @@
 import { expectClose, expectNoLeak, tf } from '@basin/testing';
-import { treeDispose, type Tree } from '@basin/core';
+import { treeDispose, treeFromVector, treeToVector, type Tree } from '@basin/core';
 import { quadratic } from '../testing/quadratic';
 import { filterNormalizedDirection } from './directions';
 import { linearPath, lossSlice1D, lossSlice2D } from './slices';
@@ -24,10 +24,11 @@ describe('filterNormalizedDirection (Li et al. 2018)', () => {
 
 describe('loss slices', () => {
   const q = quadratic([2, 1, 0.5, -0.5, 3, 0.2], { seed: 4, n1: 2 });
-  const w0 = [...Array.from((q.params as Record<string, tf.Tensor>).u.dataSync()), ...Array.from((q.params as Record<string, tf.Tensor>).m.dataSync())];
+  // Flat vectors are in the canonical order (the quadratic's w): treeToVector / treeFromVector.
+  const w0 = Array.from(treeToVector(q.params).dataSync());
   const d1v = [1, 0, -1, 0.5, 0, 2];
   const d2v = [0, 1, 0.5, 0, -1, 0];
-  const tree = (v: number[]): Tree => ({ u: tf.tensor1d(v.slice(0, 2)), m: tf.tensor2d(v.slice(2), [2, 2]) });
+  const tree = (v: number[]): Tree => tf.tidy(() => treeFromVector(tf.tensor1d(v), q.params) as unknown as tf.TensorContainer) as unknown as Tree;
   afterAll(() => q.dispose());
 
   it('1D and 2D slices match the quadratic', () => {

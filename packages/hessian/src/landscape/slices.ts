@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { assertSameStructure, BasinError, checkNumber, Tree, treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
+import { BasinError, checkNumber, entryPoint, Tree, treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
+import { checkMatches, checkObjective, checkProgress, describeGot, optionsRecord } from '../checks';
 import type { Objective } from '../objective';
 import type { ProgressCallback } from '../progress';
 import { take } from '../linalg/vectors';
@@ -25,16 +26,21 @@ export interface Slice2D {
   losses: number[][];
 }
 
-function grid(owner: string, range: [number, number] | undefined, points: number, defaultPoints: number): number[] {
-  const [lo, hi] = range ?? [-1, 1];
+/** Checks the options shared by the slices and returns the grid of coefficients. */
+function grid(owner: string, options: SliceOptions | undefined, defaultRange: [number, number], defaultPoints: number): { alphas: number[]; onProgress: SliceOptions['onProgress'] } {
+  const o = optionsRecord(owner, options);
+  const range = o.range ?? defaultRange;
+  if (!Array.isArray(range) || range.length !== 2) throw new BasinError(`${owner}: range must be [low, high], got ${describeGot(range)}`);
+  const [lo, hi] = range;
   checkNumber(owner, 'range[0]', lo);
   checkNumber(owner, 'range[1]', hi);
   if (!(hi > lo)) throw new BasinError(`${owner}: range must be [low, high] with high > low, got [${lo}, ${hi}]`);
-  const n = checkNumber(owner, 'points', points ?? defaultPoints, { min: 2, integer: true });
-  return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+  const n = checkNumber(owner, 'points', o.points ?? defaultPoints, { min: 2, integer: true });
+  checkProgress(owner, o.onProgress);
+  return { alphas: Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1)), onProgress: o.onProgress };
 }
 
-/** Loss at sum_k coeffs[k] * trees[k] (leaf by leaf). */
+/** Loss at sum_k coeffs[k] * trees[k] (leaf by leaf, trees checked to match the params first). */
 function lossAtCombination(objective: Objective, trees: Tree[], coeffs: number[]): number {
   const leaves = trees.map((t) => treeFlatten(t));
   const point = tidyTree(() =>
@@ -48,50 +54,53 @@ function lossAtCombination(objective: Objective, trees: Tree[], coeffs: number[]
 }
 
 /** The loss along params + alpha d for alpha on a grid (Goodfellow et al. 2015; Li et al. 2018). */
-export function lossSlice1D(objective: Objective, direction: Tree, options: SliceOptions = {}): Slice1D {
+export const lossSlice1D = entryPoint('lossSlice1D', function lossSlice1D(objective: Objective, direction: Tree, options: SliceOptions = {}): Slice1D {
   const owner = 'lossSlice1D';
-  assertSameStructure(objective.params, direction, ['params', 'direction']);
-  const alphas = grid(owner, options.range, options.points as number, 25);
+  checkObjective(owner, objective);
+  checkMatches(owner, objective.params, 'params', direction, 'direction');
+  const { alphas, onProgress } = grid(owner, options, [-1, 1], 25);
   const losses = alphas.map((a, i) => {
     const l = lossAtCombination(objective, [objective.params, direction], [1, a]);
-    options.onProgress?.({ task: owner, done: i + 1, total: alphas.length, estimate: l });
+    onProgress?.({ task: owner, done: i + 1, total: alphas.length, estimate: l });
     return l;
   });
   return { alphas, losses };
-}
+});
 
 /** The loss on the plane params + alpha d1 + beta d2 (Li et al. 2018, section 5). */
-export function lossSlice2D(objective: Objective, d1: Tree, d2: Tree, options: SliceOptions = {}): Slice2D {
+export const lossSlice2D = entryPoint('lossSlice2D', function lossSlice2D(objective: Objective, d1: Tree, d2: Tree, options: SliceOptions = {}): Slice2D {
   const owner = 'lossSlice2D';
-  assertSameStructure(objective.params, d1, ['params', 'd1']);
-  assertSameStructure(objective.params, d2, ['params', 'd2']);
-  const alphas = grid(owner, options.range, options.points as number, 21);
+  checkObjective(owner, objective);
+  checkMatches(owner, objective.params, 'params', d1, 'd1');
+  checkMatches(owner, objective.params, 'params', d2, 'd2');
+  const { alphas, onProgress } = grid(owner, options, [-1, 1], 21);
   const betas = alphas.slice();
   const total = alphas.length * betas.length;
   let done = 0;
   const losses = alphas.map((a) =>
     betas.map((b) => {
       const l = lossAtCombination(objective, [objective.params, d1, d2], [1, a, b]);
-      options.onProgress?.({ task: owner, done: ++done, total, estimate: l });
+      onProgress?.({ task: owner, done: ++done, total, estimate: l });
       return l;
     }),
   );
   return { alphas, betas, losses };
-}
+});
 
 /**
  * The loss on the line (1 - alpha) from + alpha to between two weight sets (Goodfellow, Vinyals &
  * Saxe, ICLR 2015). Default range [0, 1]; extend it to see beyond the endpoints.
  */
-export function linearPath(objective: Objective, from: Tree, to: Tree, options: SliceOptions = {}): Slice1D {
+export const linearPath = entryPoint('linearPath', function linearPath(objective: Objective, from: Tree, to: Tree, options: SliceOptions = {}): Slice1D {
   const owner = 'linearPath';
-  assertSameStructure(objective.params, from, ['params', 'from']);
-  assertSameStructure(objective.params, to, ['params', 'to']);
-  const alphas = grid(owner, options.range ?? [0, 1], options.points as number, 25);
+  checkObjective(owner, objective);
+  checkMatches(owner, objective.params, 'params', from, 'from');
+  checkMatches(owner, objective.params, 'params', to, 'to');
+  const { alphas, onProgress } = grid(owner, options, [0, 1], 25);
   const losses = alphas.map((a, i) => {
     const l = lossAtCombination(objective, [from, to], [1 - a, a]);
-    options.onProgress?.({ task: owner, done: i + 1, total: alphas.length, estimate: l });
+    onProgress?.({ task: owner, done: i + 1, total: alphas.length, estimate: l });
     return l;
   });
   return { alphas, losses };
-}
+});

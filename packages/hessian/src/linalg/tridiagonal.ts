@@ -1,4 +1,8 @@
-import { BasinError } from '@basin/core';
+import { BasinError, entryPoint } from '@basin/core';
+import { describeGot } from '../checks';
+
+const isArrayLike = (x: unknown): x is ArrayLike<number> =>
+  Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
 
 export interface TridiagonalEigen {
   /** Eigenvalues in ascending order. */
@@ -13,7 +17,9 @@ export interface TridiagonalEigen {
  * (EISPACK tql2; Press et al., Numerical Recipes, 3rd ed., section 11.4). Plain float64 JS: the
  * Lanczos matrices here are small.
  */
-export function tridiagonalEigen(diag: ArrayLike<number>, off: ArrayLike<number>): TridiagonalEigen {
+export const tridiagonalEigen = entryPoint('tridiagonalEigen', function tridiagonalEigen(diag: ArrayLike<number>, off: ArrayLike<number>): TridiagonalEigen {
+  if (!isArrayLike(diag)) throw new BasinError(`tridiagonalEigen: diag must be an array of numbers, got ${describeGot(diag)}`);
+  if (!isArrayLike(off)) throw new BasinError(`tridiagonalEigen: off must be an array of numbers, got ${describeGot(off)}`);
   const n = diag.length;
   if (off.length !== Math.max(0, n - 1)) {
     throw new BasinError(`tridiagonalEigen: off-diagonal has length ${off.length}; expected ${Math.max(0, n - 1)}`);
@@ -22,7 +28,8 @@ export function tridiagonalEigen(diag: ArrayLike<number>, off: ArrayLike<number>
   const e = new Float64Array(n);
   for (let i = 0; i < n - 1; i++) e[i] = off[i];
   for (let i = 0; i < n; i++) {
-    if (!Number.isFinite(d[i]) || !Number.isFinite(e[i])) throw new BasinError('tridiagonalEigen: entries must be finite numbers');
+    if (!Number.isFinite(d[i])) throw new BasinError(`tridiagonalEigen: diag[${i}] must be a finite number, got ${describeGot(diag[i])}`);
+    if (!Number.isFinite(e[i])) throw new BasinError(`tridiagonalEigen: off[${i}] must be a finite number, got ${describeGot(off[i])}`);
   }
   // z[i][k]: component i of eigenvector k (rows of the accumulated rotations).
   const z: Float64Array[] = Array.from({ length: n }, (_, i) => {
@@ -83,4 +90,4 @@ export function tridiagonalEigen(diag: ArrayLike<number>, off: ArrayLike<number>
     values: Float64Array.from(order.map((k) => d[k])),
     vectors: order.map((k) => Float64Array.from(z, (row) => row[k])),
   };
-}
+});

@@ -1,5 +1,6 @@
-import { BasinError } from '@basin/core';
+import { BasinError, checkNumber, entryPoint } from '@basin/core';
 import type { SpectralDensity } from '../spectrum/density';
+import { checkBoolean, describeGot, optionsRecord } from '../checks';
 
 export interface Series {
   x: number[];
@@ -21,19 +22,53 @@ const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const fmt = (v: number): string => (Math.abs(v) >= 1e4 || (Math.abs(v) < 1e-2 && v !== 0) ? v.toExponential(1) : Number(v.toPrecision(3)).toString());
 
+const isNumbers = (x: unknown): x is ArrayLike<number> => Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
+
+function numbers(owner: string, name: string, value: unknown, nonEmpty = false): ArrayLike<number> {
+  if (!isNumbers(value)) throw new BasinError(`${owner}: ${name} must be an array of numbers, got ${describeGot(value)}`);
+  if (nonEmpty && value.length === 0) throw new BasinError(`${owner}: ${name} is empty`);
+  return value;
+}
+
+function text(owner: string, name: string, value: unknown): string {
+  if (value === undefined) return '';
+  if (typeof value !== 'string') throw new BasinError(`${owner}: ${name} must be a string, got ${describeGot(value)}`);
+  return value;
+}
+
+/** Checks the chart options shared by the plots. */
+function chartOptions(owner: string, options: ChartOptions | undefined, width: number, height: number) {
+  const o = optionsRecord(owner, options);
+  return {
+    title: text(owner, 'title', o.title),
+    xLabel: text(owner, 'xLabel', o.xLabel),
+    yLabel: text(owner, 'yLabel', o.yLabel),
+    logY: checkBoolean(owner, 'logY', o.logY, false),
+    width: checkNumber(owner, 'width', o.width ?? width, { min: 0, minExclusive: true }),
+    height: checkNumber(owner, 'height', o.height ?? height, { min: 0, minExclusive: true }),
+  };
+}
+
 function ticks(lo: number, hi: number, n = 5): number[] {
   return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
 }
 
 /** A line chart as an SVG string (no dependencies). */
-export function lineChartSvg(series: Series[], options: ChartOptions = {}): string {
-  if (!Array.isArray(series) || series.length === 0) throw new BasinError('lineChartSvg: series must be a non-empty array');
-  const { title = '', xLabel = '', yLabel = '', logY = false, width = 640, height = 400 } = options;
+export const lineChartSvg = entryPoint('lineChartSvg', function lineChartSvg(series: Series[], options: ChartOptions = {}): string {
+  const owner = 'lineChartSvg';
+  if (!Array.isArray(series) || series.length === 0) throw new BasinError(`${owner}: series must be a non-empty array of { x, y, label? }, got ${describeGot(series)}`);
+  series.forEach((s, k) => {
+    if (typeof s !== 'object' || s === null) throw new BasinError(`${owner}: series[${k}] must be a record { x, y, label? }, got ${describeGot(s)}`);
+    numbers(owner, `series[${k}].x`, s.x);
+    numbers(owner, `series[${k}].y`, s.y);
+    text(owner, `series[${k}].label`, s.label);
+  });
+  const { title, xLabel, yLabel, logY, width, height } = chartOptions(owner, options, 640, 400);
   const m = { left: 70, right: 20, top: 36, bottom: 50 };
   const tr = (y: number) => (logY ? Math.log10(y) : y);
   const pts = series.map((s) => {
     if (s.x.length !== s.y.length) throw new BasinError(`lineChartSvg: series '${s.label ?? ''}' has ${s.x.length} x values and ${s.y.length} y values`);
-    return s.x.map((x, i) => [x, s.y[i]] as [number, number]).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!logY || y > 0));
+    return Array.from(s.x, (x, i) => [x, s.y[i]] as [number, number]).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y) && (!logY || y > 0));
   });
   const all = pts.flat();
   if (all.length === 0) throw new BasinError('lineChartSvg: no finite points to plot');
@@ -67,20 +102,35 @@ export function lineChartSvg(series: Series[], options: ChartOptions = {}): stri
   parts.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`);
   parts.push('</svg>');
   return parts.join('\n');
-}
+});
 
 /** Spectral densities (log-scale y by default, as PyHessian plots them). */
-export function densitySvg(densities: { density: SpectralDensity; label?: string }[], options: ChartOptions = {}): string {
+export const densitySvg = entryPoint('densitySvg', function densitySvg(densities: { density: SpectralDensity; label?: string }[], options: ChartOptions = {}): string {
+  const owner = 'densitySvg';
+  if (!Array.isArray(densities) || densities.length === 0) throw new BasinError(`${owner}: densities must be a non-empty array of { density, label? }, got ${describeGot(densities)}`);
+  densities.forEach((d, k) => {
+    const density = (d as { density?: Partial<SpectralDensity> } | null)?.density;
+    if (typeof density !== 'object' || density === null) throw new BasinError(`${owner}: densities[${k}].density must be a spectralDensity(...) result, got ${describeGot(density)}`);
+    numbers(owner, `densities[${k}].density.grid`, density.grid);
+    numbers(owner, `densities[${k}].density.density`, density.density);
+  });
+  optionsRecord(owner, options);
   return lineChartSvg(
     densities.map(({ density, label }) => ({ x: density.grid, y: density.density, label })),
     { title: 'Hessian spectral density', xLabel: 'eigenvalue', yLabel: 'density', logY: true, ...options },
   );
-}
+});
 
 /** A heat map of z[i][j] over x[i] (horizontal) and y[j] (vertical), e.g. a 2D loss slice. */
-export function heatmapSvg(x: number[], y: number[], z: number[][], options: ChartOptions & { logZ?: boolean } = {}): string {
-  if (z.length !== x.length || z.some((row) => row.length !== y.length)) throw new BasinError(`heatmapSvg: z must be ${x.length} rows of ${y.length} values`);
-  const { title = '', xLabel = '', yLabel = '', width = 480, height = 440, logZ = false } = options;
+export const heatmapSvg = entryPoint('heatmapSvg', function heatmapSvg(x: number[], y: number[], z: number[][], options: ChartOptions & { logZ?: boolean } = {}): string {
+  const owner = 'heatmapSvg';
+  numbers(owner, 'x', x, true);
+  numbers(owner, 'y', y, true);
+  if (!Array.isArray(z)) throw new BasinError(`${owner}: z must be an array of rows of numbers, got ${describeGot(z)}`);
+  z.forEach((row, i) => numbers(owner, `z[${i}]`, row));
+  if (z.length !== x.length || z.some((row) => row.length !== y.length)) throw new BasinError(`${owner}: z must be ${x.length} rows of ${y.length} values`);
+  const { title, xLabel, yLabel, width, height } = chartOptions(owner, options, 480, 440);
+  const logZ = checkBoolean(owner, 'logZ', optionsRecord(owner, options).logZ, false);
   const m = { left: 60, right: 70, top: 36, bottom: 50 };
   const pw = width - m.left - m.right;
   const ph = height - m.top - m.bottom;
@@ -115,4 +165,4 @@ export function heatmapSvg(x: number[], y: number[], z: number[][], options: Cha
   parts.push(`<text transform="translate(16 ${m.top + ph / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`);
   parts.push('</svg>');
   return parts.join('\n');
-}
+});

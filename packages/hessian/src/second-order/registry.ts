@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { entryPoint } from '@basin/core';
+import { checkFn } from '../checks';
 import { activationGrads } from './activations';
 import { convGrads } from './conv';
 import { customGradOpGrads } from './custom-grad-ops';
@@ -79,11 +81,12 @@ export function secondOrderGradientsInstalled(): boolean {
  * (also when `fn` throws). Tape nodes look their gradient up when they are recorded, so the whole
  * computation to be differentiated twice must run inside.
  */
-export function withSecondOrderGradients<T>(fn: () => T): T {
+export const withSecondOrderGradients = entryPoint('withSecondOrderGradients', function withSecondOrderGradients<T>(fn: () => T): T {
+  checkFn('withSecondOrderGradients', 'fn', fn, 'a function to run with the gradients installed');
   installSecondOrderGradients();
   try {
     return fn();
   } finally {
     uninstallSecondOrderGradients();
   }
-}
+});

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, Tree, treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
+import { checkNumber, entryPoint, Tree, treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
+import { checkObjective, checkProgress, optionsRecord } from '../checks';
 import type { Objective } from '../objective';
 import type { ProgressCallback } from '../progress';
 import { take } from '../linalg/vectors';
@@ -36,17 +37,32 @@ export interface DirectionalSharpness {
  * The worst direction is found by normalised gradient ascent on the sphere of radius rho, started
  * from the ascent direction.
  */
-export function directionalSharpness(objective: Objective, options: DirectionalSharpnessOptions = {}): DirectionalSharpness {
+export const directionalSharpness = entryPoint('directionalSharpness', function directionalSharpness(objective: Objective, options: DirectionalSharpnessOptions = {}): DirectionalSharpness {
   const owner = 'directionalSharpness';
-  const rho = checkNumber(owner, 'rho', options.rho ?? 0.05, { min: 0, minExclusive: true });
-  const samples = checkNumber(owner, 'samples', options.samples ?? 20, { min: 1, integer: true });
-  const iterations = checkNumber(owner, 'iterations', options.iterations ?? 20, { min: 0, integer: true });
-  const random = new VectorRandom(checkNumber(owner, 'seed', options.seed ?? 0, { integer: true }));
+  checkObjective(owner, objective);
+  const o = optionsRecord(owner, options);
+  const rho = checkNumber(owner, 'rho', o.rho ?? 0.05, { min: 0, minExclusive: true });
+  const samples = checkNumber(owner, 'samples', o.samples ?? 20, { min: 1, integer: true });
+  const iterations = checkNumber(owner, 'iterations', o.iterations ?? 20, { min: 0, integer: true });
+  const random = new VectorRandom(checkNumber(owner, 'seed', o.seed ?? 0, { integer: true }));
+  checkProgress(owner, o.onProgress);
+  // One tidy: nothing survives, also when the objective throws part way.
+  return tf.tidy(() => sharpness(objective, rho, samples, iterations, random, o.onProgress) as unknown as tf.TensorContainer) as unknown as DirectionalSharpness;
+});
+
+function sharpness(
+  objective: Objective,
+  rho: number,
+  samples: number,
+  iterations: number,
+  random: VectorRandom,
+  onProgress: DirectionalSharpnessOptions['onProgress'],
+): DirectionalSharpness {
   const params = objective.params;
   const x = treeFlatten(params);
   const total = 1 + iterations + samples;
   let done = 0;
-  const report = (task: string): void => options.onProgress?.({ task, done: ++done, total });
+  const report = (task: string): void => onProgress?.({ task, done: ++done, total });
   /** x + rho * d / ||d|| for a tree d. */
   const onSphere = (d: Tree): Tree => {
     const n = treeNormValue(d);

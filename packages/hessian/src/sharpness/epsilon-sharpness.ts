@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, mulberry32, Tree, treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
+import { checkNumber, entryPoint, mulberry32, Tree, treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
+import { checkObjective, checkProgress, oneOf, optionsRecord } from '../checks';
 import type { Objective } from '../objective';
 import type { ProgressCallback } from '../progress';
 import { take } from '../linalg/vectors';
@@ -38,14 +39,25 @@ export interface EpsilonSharpness {
  * percent. The maximisation is projected sign-gradient ascent in the box (the paper used
  * L-BFGS-B); it gives a lower bound on the true maximum, as the paper's does.
  */
-export function epsilonSharpness(objective: Objective, options: EpsilonSharpnessOptions = {}): EpsilonSharpness {
+export const epsilonSharpness = entryPoint('epsilonSharpness', function epsilonSharpness(objective: Objective, options: EpsilonSharpnessOptions = {}): EpsilonSharpness {
   const owner = 'epsilonSharpness';
-  const epsilon = checkNumber(owner, 'epsilon', options.epsilon ?? 1e-3, { min: 0, minExclusive: true });
-  const iterations = checkNumber(owner, 'iterations', options.iterations ?? 10, { min: 1, integer: true });
-  const stepSize = checkNumber(owner, 'stepSize', options.stepSize ?? 0.25, { min: 0, minExclusive: true, max: 2 });
-  const start = options.start ?? 'random';
-  if (start !== 'random' && start !== 'center') throw new BasinError(`${owner}: start must be 'random' or 'center', got '${String(start)}'`);
-  const seed = checkNumber(owner, 'seed', options.seed ?? 0, { integer: true });
+  checkObjective(owner, objective);
+  const o = optionsRecord(owner, options);
+  const epsilon = checkNumber(owner, 'epsilon', o.epsilon ?? 1e-3, { min: 0, minExclusive: true });
+  const iterations = checkNumber(owner, 'iterations', o.iterations ?? 10, { min: 1, integer: true });
+  const stepSize = checkNumber(owner, 'stepSize', o.stepSize ?? 0.25, { min: 0, minExclusive: true, max: 2 });
+  const start = oneOf(owner, 'start', o.start, ['random', 'center'] as const, 'random');
+  const seed = checkNumber(owner, 'seed', o.seed ?? 0, { integer: true });
+  checkProgress(owner, o.onProgress);
+  // One tidy: nothing survives, also when the objective throws part way.
+  return tf.tidy(() => ascend(objective, { epsilon, iterations, stepSize, start, seed, onProgress: o.onProgress }) as unknown as tf.TensorContainer) as unknown as EpsilonSharpness;
+});
+
+function ascend(
+  objective: Objective,
+  options: { epsilon: number; iterations: number; stepSize: number; start: 'random' | 'center'; seed: number; onProgress: EpsilonSharpnessOptions['onProgress'] },
+): EpsilonSharpness {
+  const { epsilon, iterations, stepSize, start, seed } = options;
   const x = treeFlatten(objective.params);
   const bounds = tf.tidy(() => x.map((p) => tf.mul(tf.add(tf.abs(p), 1), epsilon)));
   const uniform = mulberry32(seed);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, BasinError } from '@basin/core';
+import { checkNumber, entryPoint } from '@basin/core';
+import { checkedMatvec, checkOperator, checkProgress, optionsRecord } from '../checks';
 import type { LinearOperator } from '../hessian';
 import { tridiagonalEigen } from '../linalg/tridiagonal';
 import type { ProgressCallback } from '../progress';
@@ -41,30 +42,36 @@ export interface SpectralDensity {
  * give nodes theta_j (Ritz values) and weights tau_j = (first component of T's j-th eigenvector)^2;
  * phi(t) = mean over runs of sum_j tau_j N(t; theta_j, sigma^2).
  */
-export function spectralDensity(op: LinearOperator, options: DensityOptions = {}): SpectralDensity {
+export const spectralDensity = entryPoint('spectralDensity', function spectralDensity(op: LinearOperator, options: DensityOptions = {}): SpectralDensity {
   const owner = 'spectralDensity';
-  if (!op || typeof op.matvec !== 'function' || !(op.size > 0)) throw new BasinError(`${owner}: operator must have size > 0 and a matvec function (e.g. hessian(objective))`);
-  const steps = Math.min(op.size, checkNumber(owner, 'steps', options.steps ?? 30, { min: 1, integer: true }));
-  const runs = checkNumber(owner, 'runs', options.runs ?? 4, { min: 1, integer: true });
-  const points = checkNumber(owner, 'points', options.points ?? 400, { min: 2, integer: true });
-  const sigmaFraction = checkNumber(owner, 'sigma', options.sigma ?? 0.01, { min: 0, minExclusive: true });
-  const random = new VectorRandom(checkNumber(owner, 'seed', options.seed ?? 0, { integer: true }));
+  checkOperator(owner, op);
+  const o = optionsRecord(owner, options);
+  const steps = Math.min(op.size, checkNumber(owner, 'steps', o.steps ?? 30, { min: 1, integer: true }));
+  const runs = checkNumber(owner, 'runs', o.runs ?? 4, { min: 1, integer: true });
+  const points = checkNumber(owner, 'points', o.points ?? 400, { min: 2, integer: true });
+  const sigmaFraction = checkNumber(owner, 'sigma', o.sigma ?? 0.01, { min: 0, minExclusive: true });
+  const random = new VectorRandom(checkNumber(owner, 'seed', o.seed ?? 0, { integer: true }));
+  checkProgress(owner, o.onProgress);
+  const checked: LinearOperator = { size: op.size, matvec: checkedMatvec(op) };
   const nodes: number[][] = [];
   const weights: number[][] = [];
   let matvecs = 0;
-  for (let r = 0; r < runs; r++) {
-    const start = random.unit(op.size);
-    const run = lanczos(op, start, steps, (s) => {
-      options.onProgress?.({ task: 'density', done: r * steps + s.alpha.length, total: runs * steps });
-      return false;
-    });
-    start.dispose();
-    tf.dispose(run.basis);
-    matvecs += run.matvecs;
-    const { values, vectors } = tridiagonalEigen(run.alpha, run.beta);
-    nodes.push(Array.from(values));
-    weights.push(vectors.map((v) => v[0] * v[0]));
-  }
+  // One tidy: nothing survives, also when the operator throws part way.
+  tf.tidy(() => {
+    for (let r = 0; r < runs; r++) {
+      const start = random.unit(op.size);
+      const run = lanczos(checked, start, steps, (s) => {
+        o.onProgress?.({ task: 'density', done: r * steps + s.alpha.length, total: runs * steps });
+        return false;
+      });
+      start.dispose();
+      tf.dispose(run.basis);
+      matvecs += run.matvecs;
+      const { values, vectors } = tridiagonalEigen(run.alpha, run.beta);
+      nodes.push(Array.from(values));
+      weights.push(vectors.map((v) => v[0] * v[0]));
+    }
+  });
   const all = nodes.flat();
   const lo = Math.min(...all);
   const hi = Math.max(...all);
@@ -79,4 +86,4 @@ export function spectralDensity(op: LinearOperator, options: DensityOptions = {}
     return s * norm;
   });
   return { grid, density, nodes, weights, sigma, matvecs };
-}
+});

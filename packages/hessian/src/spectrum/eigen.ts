@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber } from '@basin/core';
+import { checkNumber, entryPoint } from '@basin/core';
+import { checkBoolean, checkedMatvec, checkOperator, checkProgress, oneOf, optionsRecord } from '../checks';
 import type { LinearOperator } from '../hessian';
 import { tridiagonalEigen } from '../linalg/tridiagonal';
 import { combine, dot, norm, orthogonalize } from '../linalg/vectors';
@@ -47,32 +48,34 @@ function rank(values: ArrayLike<number>, which: Which): number[] {
   return idx.sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]));
 }
 
-function checkOptions(op: LinearOperator, options: EigenOptions) {
+function checkOptions(op: LinearOperator, options: EigenOptions | undefined) {
   const owner = 'topEigenvalues';
-  if (!op || typeof op.matvec !== 'function' || !(op.size > 0)) throw new BasinError(`${owner}: operator must have size > 0 and a matvec function (e.g. hessian(objective))`);
-  const k = checkNumber(owner, 'k', options.k ?? 1, { min: 1, max: op.size, integer: true });
-  const which = options.which ?? 'largest';
-  if (!['largest', 'smallest', 'magnitude'].includes(which)) throw new BasinError(`${owner}: which must be 'largest', 'smallest' or 'magnitude', got '${String(which)}'`);
-  const method = options.method ?? 'lanczos';
-  if (method !== 'lanczos' && method !== 'power') throw new BasinError(`${owner}: method must be 'lanczos' or 'power', got '${String(method)}'`);
-  const tol = checkNumber(owner, 'tol', options.tol ?? 1e-3, { min: 0, minExclusive: true });
-  const maxIterations = checkNumber(owner, 'maxIterations', options.maxIterations ?? 100, { min: 1, integer: true });
-  const seed = checkNumber(owner, 'seed', options.seed ?? 0, { integer: true });
-  return { k, which: which as Which, method, tol, maxIterations, seed, wantVectors: options.vectors ?? true, onProgress: options.onProgress };
+  checkOperator(owner, op);
+  const o = optionsRecord(owner, options);
+  const k = checkNumber(owner, 'k', o.k ?? 1, { min: 1, max: op.size, integer: true });
+  const which = oneOf(owner, 'which', o.which, ['largest', 'smallest', 'magnitude'] as const, 'largest');
+  const method = oneOf(owner, 'method', o.method, ['lanczos', 'power'] as const, 'lanczos');
+  const tol = checkNumber(owner, 'tol', o.tol ?? 1e-3, { min: 0, minExclusive: true });
+  const maxIterations = checkNumber(owner, 'maxIterations', o.maxIterations ?? 100, { min: 1, integer: true });
+  const seed = checkNumber(owner, 'seed', o.seed ?? 0, { integer: true });
+  const wantVectors = checkBoolean(owner, 'vectors', o.vectors, true);
+  checkProgress(owner, o.onProgress);
+  return { k, which: which as Which, method, tol, maxIterations, seed, wantVectors, onProgress: o.onProgress };
 }
 
 /**
  * The k extreme eigenvalues (and eigenvectors) of a symmetric operator such as
  * `hessian(objective)`: by Lanczos with full reorthogonalisation (default) or by power iteration
  * with deflation (as PyHessian, Yao et al. 2020). The small tridiagonal eigenproblem is solved in
- * float64 JS.
+ * float64 JS. Runs in one `tf.tidy`: only the returned vectors survive, also when it throws.
  *
  *     const { values } = topEigenvalues(hessian(objective), { k: 3 });
  */
-export function topEigenvalues(op: LinearOperator, options: EigenOptions = {}): EigenResult {
+export const topEigenvalues = entryPoint('topEigenvalues', function topEigenvalues(op: LinearOperator, options: EigenOptions = {}): EigenResult {
   const o = checkOptions(op, options);
-  return o.method === 'lanczos' ? lanczosEigen(op, o) : powerEigen(op, o);
-}
+  const checked: LinearOperator = { size: op.size, matvec: checkedMatvec(op) };
+  return tf.tidy(() => (o.method === 'lanczos' ? lanczosEigen(checked, o) : powerEigen(checked, o)) as unknown as tf.TensorContainer) as unknown as EigenResult;
+});
 
 function lanczosEigen(op: LinearOperator, o: ReturnType<typeof checkOptions>): EigenResult {
   const random = new VectorRandom(o.seed);

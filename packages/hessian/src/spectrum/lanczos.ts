@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BasinError, checkNumber, entryPoint, isTensor } from '@basin/core';
 import type { LinearOperator } from '../hessian';
+import { checkedMatvec, checkFn, checkOperator, describeGot } from '../checks';
 import { dot, norm, orthogonalize } from '../linalg/vectors';
 
 /** The Lanczos tridiagonal T (diagonal `alpha`, off-diagonal `beta`) and its orthonormal basis. */
@@ -20,13 +22,27 @@ export interface LanczosRun {
  * section 10.1 and 10.3.1) from the unit vector `start` (cloned). After each step `shouldStop`
  * sees the run so far and may end it.
  */
-export function lanczos(op: LinearOperator, start: tf.Tensor1D, maxSteps: number, shouldStop?: (run: LanczosRun) => boolean): LanczosRun {
+export const lanczos = entryPoint('lanczos', function lanczos(op: LinearOperator, start: tf.Tensor1D, maxSteps: number, shouldStop?: (run: LanczosRun) => boolean): LanczosRun {
+  const owner = 'lanczos';
+  checkOperator(owner, op);
+  if (!isTensor(start) || start.isDisposed || start.rank !== 1 || start.size !== op.size || start.dtype !== 'float32') {
+    const got = isTensor(start) ? (start.isDisposed ? 'a disposed tensor' : `a ${start.dtype} tensor of shape [${start.shape.join(', ')}]`) : describeGot(start);
+    throw new BasinError(`${owner}: start must be a float32 unit vector of length ${op.size}, got ${got}`);
+  }
+  checkNumber(owner, 'maxSteps', maxSteps, { min: 1, integer: true });
+  checkFn(owner, 'shouldStop', shouldStop, 'a function (run) => boolean', true);
+  const matvec = checkedMatvec(op);
+  // One tidy: only the basis survives, also when the operator throws part way.
+  return tf.tidy(() => lanczosSteps(matvec, op.size, start, maxSteps, shouldStop) as unknown as tf.TensorContainer) as unknown as LanczosRun;
+});
+
+function lanczosSteps(matvec: (v: tf.Tensor1D) => tf.Tensor1D, size: number, start: tf.Tensor1D, maxSteps: number, shouldStop?: (run: LanczosRun) => boolean): LanczosRun {
   const run: LanczosRun = { alpha: [], beta: [], basis: [tf.clone(start)], lastBeta: 0, matvecs: 0, invariant: false };
   // Largest ||A q|| seen: the scale against which a residual counts as zero in float32.
   let scale = 0;
   for (let j = 0; j < maxSteps; j++) {
     const q = run.basis[j];
-    const w = op.matvec(q);
+    const w = matvec(q);
     run.matvecs += 1;
     const a = dot(q, w);
     const wNorm = norm(w);
@@ -38,7 +54,7 @@ export function lanczos(op: LinearOperator, start: tf.Tensor1D, maxSteps: number
     run.lastBeta = b;
     scale = Math.max(scale, wNorm, Math.abs(a));
     run.invariant = b <= 1e-5 * Math.max(scale, 1e-30);
-    const stop = run.invariant || j === maxSteps - 1 || j + 1 >= op.size || (shouldStop?.(run) ?? false);
+    const stop = run.invariant || j === maxSteps - 1 || j + 1 >= size || (shouldStop?.(run) ?? false);
     if (stop) {
       r.dispose();
       break;

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber } from '@basin/core';
+import { checkNumber, entryPoint } from '@basin/core';
+import { checkedMatvec, checkOperator, checkProgress, optionsRecord } from '../checks';
 import type { LinearOperator } from '../hessian';
 import { dot, norm } from '../linalg/vectors';
 import type { ProgressCallback } from '../progress';
@@ -22,10 +23,6 @@ export interface TraceEstimate {
   samples?: number[];
 }
 
-function checkOperator(owner: string, op: LinearOperator): void {
-  if (!op || typeof op.matvec !== 'function' || !(op.size > 0)) throw new BasinError(`${owner}: operator must have size > 0 and a matvec function (e.g. hessian(objective))`);
-}
-
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sampleStd = (xs: number[]): number => {
   if (xs.length < 2) return NaN;
@@ -37,21 +34,27 @@ const sampleStd = (xs: number[]): number => {
  * Hutchinson's trace estimator with Rademacher probes, tr(A) ~ mean_i z_i^T A z_i
  * (Hutchinson 1990; Avron & Toledo 2011). Unbiased; variance 2(||A||_F^2 - sum_i A_ii^2) / samples.
  */
-export function hutchinsonTrace(op: LinearOperator, { samples = 100, seed = 0, onProgress }: TraceOptions & { samples?: number } = {}): TraceEstimate {
+export const hutchinsonTrace = entryPoint('hutchinsonTrace', function hutchinsonTrace(op: LinearOperator, options: TraceOptions & { samples?: number } = {}): TraceEstimate {
   const owner = 'hutchinsonTrace';
   checkOperator(owner, op);
-  checkNumber(owner, 'samples', samples, { min: 1, integer: true });
+  const o = optionsRecord(owner, options);
+  const samples = checkNumber(owner, 'samples', o.samples ?? 100, { min: 1, integer: true });
+  const seed = checkNumber(owner, 'seed', o.seed ?? 0, { integer: true });
+  checkProgress(owner, o.onProgress);
+  const matvec = checkedMatvec(op);
   const random = new VectorRandom(seed);
   const values: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const z = random.rademacher(op.size);
-    const az = op.matvec(z);
-    values.push(dot(z, az));
-    tf.dispose([z, az]);
-    onProgress?.({ task: 'hutchinson', done: i + 1, total: samples, estimate: mean(values) });
-  }
+  tf.tidy(() => {
+    for (let i = 0; i < samples; i++) {
+      const z = random.rademacher(op.size);
+      const az = matvec(z);
+      values.push(dot(z, az));
+      tf.dispose([z, az]);
+      o.onProgress?.({ task: 'hutchinson', done: i + 1, total: samples, estimate: mean(values) });
+    }
+  });
   return { trace: mean(values), standardError: sampleStd(values) / Math.sqrt(samples), matvecs: samples, samples: values };
-}
+});
 
 /** Orthonormal basis of the span of `vectors` (modified Gram-Schmidt, twice), dropping near-dependent ones. */
 function orthonormalBasis(vectors: tf.Tensor1D[]): tf.Tensor1D[] {
@@ -80,15 +83,24 @@ function orthonormalBasis(vectors: tf.Tensor1D[]): tf.Tensor1D[] {
  * tr(A) ~ tr(Q^T A Q) + (3/m) tr(G^T (I - QQ^T) A (I - QQ^T) G). Exact on the top of the spectrum,
  * Hutchinson on the rest: error O(1/m) instead of O(1/sqrt(m)) when the spectrum decays.
  */
-export function hutchPlusPlusTrace(op: LinearOperator, { matvecs = 99, seed = 0, onProgress }: TraceOptions & { matvecs?: number } = {}): TraceEstimate {
+export const hutchPlusPlusTrace = entryPoint('hutchPlusPlusTrace', function hutchPlusPlusTrace(op: LinearOperator, options: TraceOptions & { matvecs?: number } = {}): TraceEstimate {
   const owner = 'hutchPlusPlusTrace';
   checkOperator(owner, op);
-  checkNumber(owner, 'matvecs', matvecs, { min: 3, integer: true });
+  const o = optionsRecord(owner, options);
+  const matvecs = checkNumber(owner, 'matvecs', o.matvecs ?? 99, { min: 3, integer: true });
+  const seed = checkNumber(owner, 'seed', o.seed ?? 0, { integer: true });
+  checkProgress(owner, o.onProgress);
+  const matvec = checkedMatvec(op);
+  // One tidy: nothing survives, also when the operator throws part way.
+  return tf.tidy(() => hutchPlusPlus(op.size, matvec, matvecs, seed, o.onProgress) as unknown as tf.TensorContainer) as unknown as TraceEstimate;
+});
+
+function hutchPlusPlus(size: number, matvec: (v: tf.Tensor1D) => tf.Tensor1D, matvecs: number, seed: number, onProgress: TraceOptions['onProgress']): TraceEstimate {
   const third = Math.floor(matvecs / 3);
   const random = new VectorRandom(seed);
   let used = 0;
   const apply = (v: tf.Tensor1D): tf.Tensor1D => {
-    const out = op.matvec(v);
+    const out = matvec(v);
     used += 1;
     onProgress?.({ task: 'hutch++', done: used, total: 3 * third });
     return out;
@@ -96,7 +108,7 @@ export function hutchPlusPlusTrace(op: LinearOperator, { matvecs = 99, seed = 0,
   // Sketch the top of the spectrum.
   const sketch: tf.Tensor1D[] = [];
   for (let i = 0; i < third; i++) {
-    const s = random.rademacher(op.size);
+    const s = random.rademacher(size);
     sketch.push(apply(s));
     s.dispose();
   }
@@ -116,7 +128,7 @@ export function hutchPlusPlusTrace(op: LinearOperator, { matvecs = 99, seed = 0,
     });
   const residual: number[] = [];
   for (let i = 0; i < third; i++) {
-    const g = random.rademacher(op.size);
+    const g = random.rademacher(size);
     const pg = project(g);
     const apg = apply(pg);
     // (I - QQ^T) is symmetric, so g^T P A P g = (P g)^T A (P g).

@@ -41,8 +41,10 @@ export interface Quadratic {
 }
 
 /**
- * f(params) = 0.5 w^T A w + b^T w, where w concatenates the leaves of params = { u: [n1], m: [r, c] }
- * (row-major), so the Hessian is A whatever the point.
+ * f(params) = 0.5 w^T A w + b^T w for params = { u: [n1], m: [r, c] }, where w is the flat vector
+ * of params in Basin's canonical order (`treeToVector`: keys sorted, so m then u, each row-major),
+ * so the Hessian is A whatever the point and `hessian(objective).matvec` is exactly A. `point` is
+ * w in that order. (The params record lists u first on purpose: not the canonical order.)
  */
 export function quadratic(lambda: number[], { seed = 1, n1 = 4, point, linear = 0 }: { seed?: number; n1?: number; point?: number[]; linear?: number } = {}): Quadratic {
   const n = lambda.length;
@@ -50,12 +52,12 @@ export function quadratic(lambda: number[], { seed = 1, n1 = 4, point, linear = 
   const rest = n - n1;
   const cols = rest % 2 === 0 ? 2 : 1;
   const w0 = point ?? Array.from({ length: n }, (_, i) => Math.sin(1 + i * 0.7));
-  const params = { u: tf.tensor1d(w0.slice(0, n1)), m: tf.tensor2d(w0.slice(n1), [rest / cols, cols]) };
+  const params = { u: tf.tensor1d(w0.slice(rest)), m: tf.tensor2d(w0.slice(0, rest), [rest / cols, cols]) };
   const batch = { A: tf.tensor2d(A), b: tf.fill([n], linear) };
   const loss = (p: Tree, b: typeof batch): tf.Scalar =>
     tf.tidy(() => {
       const r = p as Record<string, tf.Tensor>;
-      const w = tf.concat([tf.reshape(r.u, [-1]), tf.reshape(r.m, [-1])]);
+      const w = tf.concat([tf.reshape(r.m, [-1]), tf.reshape(r.u, [-1])]);
       const Aw = tf.reshape(tf.matMul(b.A as tf.Tensor2D, tf.reshape(w, [-1, 1])), [-1]);
       return tf.add(tf.mul(0.5, tf.sum(tf.mul(w, Aw))), tf.sum(tf.mul(b.b, w))) as tf.Scalar;
     });
