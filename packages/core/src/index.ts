@@ -149,6 +149,8 @@ export type { TrainerOptions } from './training/trainer';
 export { ModelTrainer } from './training/model-trainer';
 export type { ModelTrainerOptions, LayersModelLike, LayerVariableLike } from './training/model-trainer';
 export * from './training/model-losses';
+export { BasinOptimizer, basinOptimizer } from './training/basin-optimizer';
+export type { BasinOptimizerOptions } from './training/basin-optimizer';
 export { fitEpochs } from './training/fit';
 export type { FitOptions } from './training/fit';
 export { mulberry32 } from './training/random';

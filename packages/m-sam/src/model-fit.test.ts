@@ -4,8 +4,7 @@
 import { tf } from '@basin/testing';
 import { BasinError, ModelTrainer, sgd } from '@basin/core';
 import type { LayersModelLike } from '@basin/core';
-// BasinOptimizer is core's; imported by path until @basin/core's index exports it.
-import { basinOptimizer } from '../../core/src/training/basin-optimizer';
+import { basinOptimizer } from '@basin/core';
 import { mSam } from './m-sam';
 
 const vals = (t: tf.Tensor) => Array.from(t.dataSync());

@@ -1,8 +1,7 @@
 // muon through tfjs-layers' model.compile / model.fit with core's BasinOptimizer: the Dense
 // kernels take Muon's orthogonalised steps, the biases AdamW's, and the loss goes down.
 import { tf } from '@basin/testing';
-// BasinOptimizer is core's; imported by path until @basin/core's index exports it.
-import { basinOptimizer } from '../../core/src/training/basin-optimizer';
+import { basinOptimizer } from '@basin/core';
 import { muon } from './muon';
 
 describe('muon as the optimizer of model.fit', () => {
