@@ -26,3 +26,5 @@ export { lineChartSvg, curveVsLineSvg, planeSvg } from './svg';
 export type { Series, ChartOptions, CurveVsLineOptions, PlaneSvgOptions } from './svg';
 export { fgeLearningRate, isFgeSnapshotStep, ensembleAverage, FgeTrainer, ModelFgeTrainer } from './fge';
 export type { FgeScheduleOptions, FgeTrainerOptions, ModelFgeTrainerOptions, ModelSnapshot } from './fge';
+export { swaLearningRate, isSwaSampleStep, SwaTrainer, ModelSwaTrainer, refreshBatchNorm } from './swa';
+export type { SwaScheduleOptions, SwaAveragingOptions, SwaTrainerOptions, ModelSwaTrainerOptions, RefreshBatchNormOptions } from './swa';
