@@ -555,6 +555,12 @@ describe('linearOnecycle / cosineOnecycle', () => {
     // T 10, pctStart = pctFinal = 0.5: {5: 1 / div, 10: 1 / fdf}: down from 0.1 to 0.01, then to 1e-5.
     const s = linearOnecycle({ transitionSteps: 10, peak: 1, pctStart: 0.5, pctFinal: 0.5, divFactor: 10, finalDivFactor: 1000 });
     expectClose(at(s, [0, 5, 10]), [0.1, 0.01, 1e-5], 1e-12);
+    // pctFinal 1: {5: div, 10: 1 / fdf}: up to the peak 1, then down to 1e-3.
+    const end = linearOnecycle({ transitionSteps: 10, peak: 1, pctStart: 0.5, pctFinal: 1, divFactor: 10, finalDivFactor: 1000 });
+    expectClose(at(end, [0, 5, 10]), [0.1, 1, 1e-3], 1e-12);
+    // cosineOnecycle with pctStart 1: {10: 1 / (div * fdf)}: one cosine from 0.1 to 1e-5.
+    const cos = cosineOnecycle({ transitionSteps: 10, peak: 1, pctStart: 1, divFactor: 10, finalDivFactor: 1000 });
+    expectClose(at(cos, [0, 5, 10]), [0.1, (0.1 + 1e-5) / 2, 1e-5], 1e-12);
   });
 
   it('checks its options under its own name; transitionSteps <= 0 is refused as optax raises', () => {

@@ -374,7 +374,11 @@ export interface CosineOnecycleOptions {
   transitionSteps: number;
   /** The value at step `trunc(pctStart * transitionSteps)`. */
   peak: number;
-  /** Fraction of the cycle spent rising, in [0, 1]. Default 0.3. */
+  /**
+   * Fraction of the cycle spent rising, in [0, 1]. Default 0.3. 0 starts at `peak`. In
+   * `cosineOnecycle`, 1 puts both boundaries at the end, where the later scale replaces the
+   * earlier (optax's dict): one cosine from `peak / divFactor` to `peak / (divFactor^2 * finalDivFactor)`.
+   */
   pctStart?: number;
   /** The cycle starts at `peak / divFactor`; > 0. Default 25. */
   divFactor?: number;
@@ -387,8 +391,9 @@ export interface LinearOnecycleOptions extends CosineOnecycleOptions {
    * Fraction of the cycle after which the value is back at `peak / divFactor`, in [pctStart, 1].
    * Default 0.85. Where it lands on the same step as `pctStart` or as the end of the cycle, the
    * later of the two scales replaces the earlier, as in optax (its boundaries are a dict): with
-   * `pctFinal === pctStart` the peak is skipped, with 1 the value falls from the peak straight
-   * to the final value.
+   * `pctFinal === pctStart` the value goes from `peak / divFactor` down to `peak / divFactor^2`
+   * and on to `peak / (divFactor^2 * finalDivFactor)`, never reaching `peak`; with 1 it goes up
+   * to `peak`, then down to `peak / finalDivFactor`.
    */
   pctFinal?: number;
 }
