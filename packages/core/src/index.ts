@@ -6,7 +6,7 @@ export { publicTransform, guardTransform, stateMaker } from './entry/public-tran
 export * from './tree';
 export type { Transform, Extras, GradFn, LossAndGrads, Microbatch, StateOf } from './transform';
 export type { Schedule } from './schedule-types';
-export { checkNumber, checkScalarOrSchedule, resolveHyper, assertFiniteTree, checkTransform, checkFunction } from './validate';
+export { checkNumber, checkBoolean, checkScalarOrSchedule, resolveHyper, assertFiniteTree, checkTransform, checkFunction } from './validate';
 export type { ScalarOrSchedule } from './validate';
 
 export { chain, namedChain } from './combinators/chain';
@@ -64,6 +64,9 @@ export type { ScaleByFactoredRmsOptions, FactoredRmsState } from './transforms/s
 export { scaleBySm3 } from './transforms/scale-by-sm3';
 export type { ScaleBySm3Options, Sm3State } from './transforms/scale-by-sm3';
 export { scaleBySign } from './transforms/scale-by-sign';
+export { clipByBlockRms } from './transforms/clip-by-block-rms';
+export { scaleByParamBlockRms } from './transforms/scale-by-param-block-rms';
+export type { ScaleByParamBlockRmsOptions } from './transforms/scale-by-param-block-rms';
 export { addNoise } from './transforms/add-noise';
 export type { AddNoiseOptions, AddNoiseState } from './transforms/add-noise';
 export { scaleByPolyak } from './transforms/scale-by-polyak';

@@ -1,5 +1,5 @@
 import { tf } from '@basin/testing';
-import { assertFiniteTree, checkNumber, checkScalarOrSchedule, resolveHyper } from './validate';
+import { assertFiniteTree, checkBoolean, checkNumber, checkScalarOrSchedule, resolveHyper } from './validate';
 import { BasinError } from './errors';
 import { expectBasinError, expectIntact, snapshot } from './test-utils';
 
@@ -26,6 +26,17 @@ describe('checkNumber', () => {
     expect(() => checkNumber('s', 'steps', 2.5, { integer: true })).toThrow('s: steps must be an integer, got 2.5');
     expect(() => checkNumber('s', 'k', -1, { min: 0 })).toThrow('s: k must be a number >= 0, got -1');
     expect(() => checkNumber('s', 'k', 5, { max: 4 })).toThrow('s: k must be a number <= 4, got 5');
+  });
+});
+
+describe('checkBoolean', () => {
+  it('returns true and false, and refuses anything else (truthy or falsy), naming owner and option', () => {
+    expect(checkBoolean('lars', 'nesterov', true)).toBe(true);
+    expect(checkBoolean('lars', 'nesterov', false)).toBe(false);
+    expect(() => checkBoolean('lars', 'nesterov', 'no')).toThrow(new BasinError('lars: nesterov must be true or false, got string no'));
+    expect(() => checkBoolean('ema', 'debias', 0)).toThrow(new BasinError('ema: debias must be true or false, got number 0'));
+    expect(() => checkBoolean('ema', 'debias', undefined)).toThrow(/^ema: debias must be true or false, got undefined$/);
+    expect(() => checkBoolean('ema', 'debias', null)).toThrow(BasinError);
   });
 });
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from './errors';
-import { describePath, treeLeaves, Tree } from './tree';
+import { describePath, describeValue, treeLeaves, Tree } from './tree';
 import type { Schedule } from './schedule-types';
 
 /** A hyperparameter given as a constant or as a function of the step count. */
@@ -78,4 +78,10 @@ export function checkTransform(owner: string, name: string, value: unknown): voi
 /** Checks that `value` is a function (a loss, a gradient function, a schedule). */
 export function checkFunction(owner: string, name: string, value: unknown): void {
   if (typeof value !== 'function') fail(owner, name, 'a function', value === undefined ? 'undefined' : value);
+}
+
+/** Checks a boolean option: `true` or `false`, nothing truthy or falsy (`'no'`, `0`). */
+export function checkBoolean(owner: string, name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new BasinError(`${owner}: ${name} must be true or false, got ${describeValue(value)}`);
+  return value;
 }

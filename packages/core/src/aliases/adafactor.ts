@@ -1,16 +1,15 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
-import { BasinError } from '../errors';
 import { chain } from '../combinators/chain';
 import type { LabelSpec } from '../combinators/leaf-labels';
-import { describeValue, Tree, treeMap, treeZerosLike } from '../tree';
-import { checkNumber, checkScalarOrSchedule, type ScalarOrSchedule } from '../validate';
+import { checkBoolean, checkNumber, checkScalarOrSchedule, type ScalarOrSchedule } from '../validate';
 import { addDecayedWeights } from '../transforms/add-decayed-weights';
-import type { EmptyState } from '../transforms/identity';
+import { clipByBlockRms } from '../transforms/clip-by-block-rms';
 import { scale } from '../transforms/scale';
 import { checkFactoredRmsOptions, scaleByFactoredRms } from '../transforms/scale-by-factored-rms';
+import { scaleByParamBlockRms } from '../transforms/scale-by-param-block-rms';
 import { scaleByLearningRate } from '../transforms/scale-by-schedule';
-import { assertUpdatesMatch, checkOptions, requireParams } from '../transforms/state-checks';
+import { checkOptions } from '../transforms/state-checks';
+import { ema, type EmaState } from '../wrappers/ema';
 import { publicTransform } from '../entry/public-transform';
 
 export interface AdafactorOptions {
@@ -38,52 +37,18 @@ export interface AdafactorOptions {
   factored?: boolean;
 }
 
-/** optax's `clip_by_block_rms`: each leaf divided by `max(1, rms(u) / threshold)`. */
-function clipByBlockRms(threshold: number): Transform<EmptyState> {
-  return {
-    init: () => ({}),
-    update: (updates, state) => [
-      treeMap((u) => tf.tidy(() => tf.div(u, tf.maximum(1, tf.div(tf.sqrt(tf.mean(tf.square(u))), threshold)))), updates),
-      state,
-    ],
-  };
-}
-
-/** optax's `scale_by_param_block_rms`: each leaf times `max(rms(p), minScale)`. */
-function scaleByParamBlockRms(owner: string, minScale: number): Transform<EmptyState> {
-  return {
-    init: () => ({}),
-    update: (updates, state, params) => {
-      const p = requireParams(owner, params, updates);
-      return [treeMap((u, w) => tf.tidy(() => tf.mul(u, tf.maximum(tf.sqrt(tf.mean(tf.square(w))), minScale))), updates, p), state];
-    },
-  };
-}
-
-export interface AdafactorMomentumState {
-  ema: Tree;
-}
-
-/** optax's `ema(decay, debias=False)`: `m = decay m + (1 - decay) u`, and the update is `m`. */
-function ema(owner: string, decay: number): Transform<AdafactorMomentumState> {
-  return {
-    init: (params) => ({ ema: treeZerosLike(params) }),
-    update: (updates, state) => {
-      assertUpdatesMatch(owner, state.ema, updates, 'state.ema');
-      const next = treeMap((u, m) => tf.tidy(() => tf.add(tf.mul(m, decay), tf.mul(u, 1 - decay))), updates, state.ema);
-      return [treeMap((m) => tf.clone(m), next), { ema: next }];
-    },
-  };
-}
+/** The momentum state of `adafactor({ momentum })`: the `ema` wrapper's (optax's `EmaState`). */
+export type AdafactorMomentumState = EmaState;
 
 /**
  * Adafactor (Shazeer & Stern 2018, "Adafactor: Adaptive Learning Rates with Sublinear Memory
  * Cost"), as optax's `adafactor` (optax/_src/alias.py, optax/_src/factorized.py): the
  * factored second-moment rescaling `scaleByFactoredRms` (a `[256, 512]` matrix keeps 256 + 512
  * numbers instead of Adam's 2 x 256 x 512), then, each when enabled, clipping of each leaf's
- * update to root mean square `clippingThreshold`, the learning rate, the relative step (times the
- * root mean square of each leaf's params, at least 1e-3), momentum, decoupled weight decay, and
- * the sign flip of descent. Its options are checked first, under the name `adafactor`.
+ * update to root mean square `clippingThreshold` (`clipByBlockRms`), the learning rate, the
+ * relative step (`scaleByParamBlockRms`: times the root mean square of each leaf's params, at
+ * least 1e-3), momentum (`ema` without debiasing), decoupled weight decay (`addDecayedWeights`),
+ * and the sign flip of descent. Its options are checked first, under the name `adafactor`.
  */
 export const adafactor = publicTransform('adafactor', function adafactor(options: AdafactorOptions = {}): Transform<unknown[]> {
   const owner = 'adafactor';
@@ -93,10 +58,7 @@ export const adafactor = publicTransform('adafactor', function adafactor(options
     { factored: o.factored, decayRate: o.decayRate, stepOffset: o.decayOffset, minDimSizeToFactor: o.minDimSizeToFactor, eps: o.eps },
     'decayOffset',
   );
-  const multiplyByParameterScale = o.multiplyByParameterScale ?? true;
-  if (typeof multiplyByParameterScale !== 'boolean') {
-    throw new BasinError(`${owner}: multiplyByParameterScale must be true or false, got ${describeValue(multiplyByParameterScale)}`);
-  }
+  const multiplyByParameterScale = checkBoolean(owner, 'multiplyByParameterScale', o.multiplyByParameterScale ?? true);
   const clippingThreshold = o.clippingThreshold === undefined ? 1 : o.clippingThreshold;
   if (clippingThreshold !== null) checkNumber(owner, 'clippingThreshold', clippingThreshold, { min: 0, minExclusive: true });
   const learningRate = o.learningRate ?? null;
@@ -108,8 +70,8 @@ export const adafactor = publicTransform('adafactor', function adafactor(options
   const pieces: Transform<any>[] = [scaleByFactoredRms(rms, 'decayOffset')];
   if (clippingThreshold !== null) pieces.push(clipByBlockRms(clippingThreshold));
   if (learningRate !== null) pieces.push(scaleByLearningRate(learningRate, { flipSign: false }));
-  if (multiplyByParameterScale) pieces.push(scaleByParamBlockRms(owner, 1e-3));
-  if (momentum !== null) pieces.push(ema(owner, momentum));
+  if (multiplyByParameterScale) pieces.push(scaleByParamBlockRms({ minScale: 1e-3 }));
+  if (momentum !== null) pieces.push(ema({ decay: momentum, debias: false }));
   if (weightDecayRate !== null) pieces.push(addDecayedWeights({ weightDecay: weightDecayRate, mask: o.weightDecayMask }));
   pieces.push(scale(-1));
   return chain(...pieces);

@@ -3,8 +3,8 @@ import type { Transform } from '../transform';
 import { chain } from '../combinators/chain';
 import { treeMap } from '../tree';
 import { checkNumber, checkScalarOrSchedule, resolveHyper, type ScalarOrSchedule } from '../validate';
-import type { EmptyState } from '../transforms/identity';
 import type { CountState } from '../transforms/scale-by-schedule';
+import { scaleByTrustRatio } from '../transforms/scale-by-trust-ratio';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions, requireParams } from '../transforms/state-checks';
 
@@ -13,35 +13,6 @@ export interface FromageOptions {
   learningRate: ScalarOrSchedule;
   /** Lower bound on the parameter and update norms in the trust ratio, >= 0. Default 1e-6. */
   minNorm?: number;
-}
-
-/** `max(||x||, minNorm)` of one leaf, as optax's `safe_norm`. */
-const safeNorm = (x: tf.Tensor, minNorm: number) => tf.maximum(tf.sqrt(tf.sum(tf.square(x))), minNorm);
-
-/**
- * optax's `scale_by_trust_ratio(min_norm)` with trust coefficient 1 and eps 0: each leaf's update
- * times `||p|| / ||u||` (norms floored at minNorm), or unchanged where either norm is 0.
- */
-function trustRatio(owner: string, minNorm: number): Transform<EmptyState> {
-  return {
-    init: () => ({}),
-    update: (updates, state, params) => {
-      const p = requireParams(owner, params, updates);
-      const out = treeMap(
-        (u, w) =>
-          tf.tidy(() => {
-            const paramNorm = safeNorm(w, minNorm);
-            const updateNorm = safeNorm(u, minNorm);
-            if (minNorm > 0) return tf.mul(u, tf.div(paramNorm, updateNorm)); // norms are never 0
-            const zero = tf.logicalOr(tf.equal(paramNorm, 0), tf.equal(updateNorm, 0));
-            return tf.mul(u, tf.where(zero, tf.onesLike(paramNorm), tf.div(paramNorm, updateNorm)));
-          }),
-        updates,
-        p,
-      );
-      return [out, state];
-    },
-  };
 }
 
 /**
@@ -67,11 +38,12 @@ function fromageStep(owner: string, learningRate: ScalarOrSchedule): Transform<C
  * Distance between Two Neural Networks and the Stability of Learning", Algorithm 1): each leaf
  * moves by `lr ||p|| / ||g||` times `g` and is then shrunk by `1 / sqrt(1 + lr^2)`, as optax's
  * `fromage` (optax/_src/alias.py: `chain(scale_by_trust_ratio(min_norm),
- * scale_by_learning_rate(lr m), add_decayed_weights(m - 1))`). Reads the params.
+ * scale_by_learning_rate(lr m), add_decayed_weights(m - 1))`): `scaleByTrustRatio({ minNorm })`
+ * (norms floored at minNorm, trust coefficient 1, eps 0), then that step. Reads the params.
  */
 export const fromage = publicTransform('fromage', function fromage(options: FromageOptions): Transform<unknown[]> {
   const { learningRate, minNorm = 1e-6 } = checkOptions('fromage', options, '{ learningRate: 0.01 }');
   checkScalarOrSchedule('fromage', 'learningRate', learningRate);
   checkNumber('fromage', 'minNorm', minNorm, { min: 0 });
-  return chain(trustRatio('fromage', minNorm), fromageStep('fromage', learningRate));
+  return chain(scaleByTrustRatio({ minNorm }), fromageStep('fromage', learningRate));
 });

@@ -5,11 +5,10 @@ import { labelsForLeaves, type LabelSpec } from '../combinators/leaf-labels';
 import type { Tree } from '../tree';
 import { addDecayedWeights } from '../transforms/add-decayed-weights';
 import { identity } from '../transforms/identity';
-import { checkFlag } from '../transforms/scale-by-amsgrad';
 import { checkTrustRatioOptions, scaleByTrustRatio } from '../transforms/scale-by-trust-ratio';
 import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { trace } from '../transforms/trace';
-import { checkNumber, checkScalarOrSchedule, ScalarOrSchedule } from '../validate';
+import { checkBoolean, checkNumber, checkScalarOrSchedule, ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions } from '../transforms/state-checks';
 
@@ -70,7 +69,7 @@ export const lars = publicTransform('lars', function lars(options: LarsOptions):
   checkNumber('lars', 'weightDecay', weightDecay, { min: 0 });
   const ratio = checkTrustRatioOptions('lars', { trustCoefficient: trustCoefficient ?? 0.001, eps });
   checkNumber('lars', 'momentum', momentum, { min: 0, max: 1, maxExclusive: true });
-  checkFlag('lars', 'nesterov', nesterov);
+  checkBoolean('lars', 'nesterov', nesterov);
   return chain(
     maskedBy(addDecayedWeights({ weightDecay }), weightDecayMask, 'weightDecayMask'),
     maskedBy(scaleByTrustRatio({ trustCoefficient: ratio.trustCoefficient, eps: ratio.eps }), trustRatioMask, 'trustRatioMask'),

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
-import { BasinError } from '../errors';
-import { describeValue, Tree, treeMap, treeZerosLike } from '../tree';
+import { Tree, treeMap, treeZerosLike } from '../tree';
+import { checkBoolean } from '../validate';
 import { checkAdamOptions } from './scale-by-adam';
 import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
@@ -29,12 +29,6 @@ export interface AmsgradState {
   nuMax: Tree;
 }
 
-/** Checks a boolean option under `owner` (core's validate.ts has no boolean check yet). */
-export function checkFlag(owner: string, name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new BasinError(`${owner}: ${name} must be true or false, got ${describeValue(value)}`);
-  return value;
-}
-
 /** Validates AMSGrad's options under `owner` (the function the user called). */
 export function checkAmsgradOptions(owner: string, o: ScaleByAmsgradOptions): Required<ScaleByAmsgradOptions> {
   const { b1, b2, eps, epsRoot } = checkAdamOptions(owner, { b1: o.b1, b2: o.b2, eps: o.eps, epsRoot: o.epsRoot });
@@ -43,8 +37,8 @@ export function checkAmsgradOptions(owner: string, o: ScaleByAmsgradOptions): Re
     b2,
     eps,
     epsRoot,
-    biasCorrectionMu: checkFlag(owner, 'biasCorrectionMu', o.biasCorrectionMu ?? true),
-    biasCorrectionNu: checkFlag(owner, 'biasCorrectionNu', o.biasCorrectionNu ?? true),
+    biasCorrectionMu: checkBoolean(owner, 'biasCorrectionMu', o.biasCorrectionMu ?? true),
+    biasCorrectionNu: checkBoolean(owner, 'biasCorrectionNu', o.biasCorrectionNu ?? true),
   };
 }
 

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { Tree, treeMap, treeZerosLike } from '../tree';
-import { checkNumber } from '../validate';
-import { checkFlag } from './scale-by-amsgrad';
+import { checkBoolean, checkNumber } from '../validate';
 import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
 
@@ -33,7 +32,7 @@ export function checkBeliefOptions(owner: string, o: ScaleByBeliefOptions): Requ
     b2: checkNumber(owner, 'b2', o.b2 ?? 0.999, { min: 0, max: 1, maxExclusive: true }),
     eps: checkNumber(owner, 'eps', o.eps ?? 1e-16, { min: 0 }),
     epsRoot: checkNumber(owner, 'epsRoot', o.epsRoot ?? 1e-16, { min: 0 }),
-    nesterov: checkFlag(owner, 'nesterov', o.nesterov ?? false),
+    nesterov: checkBoolean(owner, 'nesterov', o.nesterov ?? false),
   };
 }
 

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { BasinError } from '../errors';
-import { assertSameStructure, describeValue, Tree, treeFlatten, treeLeaves, treeMap, treeUnflatten } from '../tree';
-import { checkNumber } from '../validate';
+import { assertSameStructure, Tree, treeFlatten, treeLeaves, treeMap, treeUnflatten } from '../tree';
+import { checkBoolean, checkNumber } from '../validate';
 import { checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
 
@@ -41,10 +41,8 @@ export function checkFactoredRmsOptions(
   o: ScaleByFactoredRmsOptions,
   offsetName = 'stepOffset',
 ): Required<ScaleByFactoredRmsOptions> {
-  const factored = o.factored ?? true;
-  if (typeof factored !== 'boolean') throw new BasinError(`${owner}: factored must be true or false, got ${describeValue(factored)}`);
   return {
-    factored,
+    factored: checkBoolean(owner, 'factored', o.factored ?? true),
     decayRate: checkNumber(owner, 'decayRate', o.decayRate ?? 0.8, { min: 0 }),
     stepOffset: checkNumber(owner, offsetName, o.stepOffset ?? 0, { min: 0, integer: true }),
     minDimSizeToFactor: checkNumber(owner, 'minDimSizeToFactor', o.minDimSizeToFactor ?? 128, { min: 0, integer: true }),

@@ -51,7 +51,10 @@ export const scaleByTrustRatio = publicTransform('scaleByTrustRatio', function s
           tf.tidy(() => {
             const paramNorm = flooredNorm(w, minNorm);
             const updateNorm = flooredNorm(u, minNorm);
-            const ratio = tf.div(tf.mul(paramNorm, trustCoefficient), tf.add(updateNorm, eps));
+            // Multiplying by 1 and adding 0 change no bit: skipped, as is the zero-norm test
+            // when both norms are floored at minNorm > 0 (they are never 0 then).
+            const ratio = tf.div(trustCoefficient === 1 ? paramNorm : tf.mul(paramNorm, trustCoefficient), eps === 0 ? updateNorm : tf.add(updateNorm, eps));
+            if (minNorm > 0) return tf.mul(u, ratio);
             const zeroNorm = tf.logicalOr(tf.equal(paramNorm, 0), tf.equal(updateNorm, 0));
             return tf.mul(u, tf.where(zeroNorm, tf.onesLike(ratio), ratio));
           }),

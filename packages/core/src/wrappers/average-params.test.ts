@@ -67,7 +67,7 @@ describe('averageParams', () => {
     expectBasinError(() => averageParams({} as never), /^averageParams: inner must be a Basin transform/);
     expectBasinError(() => averageParams(inner, null as never), /^averageParams: options must be an options record/);
     expectBasinError(() => averageParams(inner, { decay: 1 }), /^averageParams: decay must be a number >= 0 and < 1, got 1/);
-    expectBasinError(() => averageParams(inner, { debias: 0 as never }), /^averageParams: debias must be a boolean/);
+    expectBasinError(() => averageParams(inner, { debias: 0 as never }), /^averageParams: debias must be true or false, got number 0$/);
     expectBasinError(() => averageParams(inner, { start: -1 }), /^averageParams: start must be an integer >= 0, got -1/);
     expectBasinError(() => averageParams(inner, { every: 0 }), /^averageParams: every must be an integer >= 1, got 0/);
     const t = averageParams(inner);

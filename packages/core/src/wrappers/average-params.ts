@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { BasinError } from '../errors';
 import { disposeReplaced, isTensor, Tree, treeClone, treeLeaves, treeMap, treeZerosLike } from '../tree';
-import { checkNumber, checkTransform } from '../validate';
+import { checkBoolean, checkNumber, checkTransform } from '../validate';
 import { assertUpdatesMatch, checkOptions, requireParams } from '../transforms/state-checks';
 import { publicTransform } from '../entry/public-transform';
 import { entryPoint } from '../entry/entry-point';
@@ -52,7 +52,7 @@ export const averageParams = publicTransform('averageParams', function averagePa
   checkTransform('averageParams', 'inner', inner);
   const { decay, debias = true, start = 0, every = 1 } = checkOptions('averageParams', options, '{ decay: 0.999 }', true);
   if (decay !== undefined) checkNumber('averageParams', 'decay', decay, { min: 0, max: 1, maxExclusive: true });
-  if (typeof debias !== 'boolean') throw new BasinError(`averageParams: debias must be a boolean, got ${String(debias)}`);
+  checkBoolean('averageParams', 'debias', debias);
   checkNumber('averageParams', 'start', start, { min: 0, integer: true });
   checkNumber('averageParams', 'every', every, { min: 1, integer: true });
   return {

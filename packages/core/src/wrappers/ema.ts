@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
-import { BasinError } from '../errors';
 import { Tree, treeMap, treeZerosLike } from '../tree';
-import { checkNumber } from '../validate';
+import { checkBoolean, checkNumber } from '../validate';
 import { assertUpdatesMatch, checkOptions } from '../transforms/state-checks';
 import { publicTransform } from '../entry/public-transform';
 
@@ -29,7 +28,7 @@ export interface EmaState {
 export const ema = publicTransform('ema', function ema(options: EmaOptions): Transform<EmaState> {
   const { decay, debias = true } = checkOptions('ema', options, '{ decay: 0.9 }');
   checkNumber('ema', 'decay', decay, { min: 0, max: 1, maxExclusive: true });
-  if (typeof debias !== 'boolean') throw new BasinError(`ema: debias must be a boolean, got ${String(debias)}`);
+  checkBoolean('ema', 'debias', debias);
   return {
     init: (params) => ({ count: 0, ema: treeZerosLike(params) }),
     update: (updates, state) => {

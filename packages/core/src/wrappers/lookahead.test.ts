@@ -75,7 +75,7 @@ describe('lookahead', () => {
     expectBasinError(() => lookahead(fast, { syncPeriod: 1.5, slowStepSize: 0.5 }), /^lookahead: syncPeriod must be an integer >= 1/);
     expectBasinError(() => lookahead(fast, { syncPeriod: 2, slowStepSize: 1.5 }), /^lookahead: slowStepSize must be a number >= 0 and <= 1, got 1.5/);
     expectBasinError(() => lookahead(fast, { syncPeriod: 2 } as never), /^lookahead: slowStepSize must be a finite number, got undefined/);
-    expectBasinError(() => lookahead(fast, { syncPeriod: 2, slowStepSize: 0.5, resetState: 1 as never }), /^lookahead: resetState must be a boolean/);
+    expectBasinError(() => lookahead(fast, { syncPeriod: 2, slowStepSize: 0.5, resetState: 1 as never }), /^lookahead: resetState must be true or false, got number 1$/);
     const t = lookahead(fast, { syncPeriod: 2, slowStepSize: 0.5 });
     const params = makeTree(1);
     const state = t.init(params);

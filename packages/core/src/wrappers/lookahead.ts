@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
-import { BasinError } from '../errors';
 import { disposeReplaced, Tree, treeClone, treeMap } from '../tree';
-import { checkNumber, checkTransform } from '../validate';
+import { checkBoolean, checkNumber, checkTransform } from '../validate';
 import { assertUpdatesMatch, checkOptions, requireParams } from '../transforms/state-checks';
 import { publicTransform } from '../entry/public-transform';
 
@@ -44,7 +43,7 @@ export const lookahead = publicTransform('lookahead', function lookahead(fast: T
   const { syncPeriod, slowStepSize, resetState = false } = checkOptions('lookahead', options, '{ syncPeriod: 5, slowStepSize: 0.5 }');
   checkNumber('lookahead', 'syncPeriod', syncPeriod, { min: 1, integer: true });
   checkNumber('lookahead', 'slowStepSize', slowStepSize, { min: 0, max: 1 });
-  if (typeof resetState !== 'boolean') throw new BasinError(`lookahead: resetState must be a boolean, got ${String(resetState)}`);
+  checkBoolean('lookahead', 'resetState', resetState);
   return {
     computesOwnGradients: fast.computesOwnGradients,
     init: (params) => ({ fastState: fast.init(params), stepsSinceSync: 0, slow: treeClone(params) }),

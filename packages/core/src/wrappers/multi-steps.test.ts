@@ -99,7 +99,7 @@ describe('multiSteps', () => {
     expectBasinError(() => multiSteps(inner, {} as never), /^multiSteps: everyKSteps must be a finite number, got undefined/);
     expectBasinError(() => multiSteps(inner, { everyKSteps: 0 }), /^multiSteps: everyKSteps must be an integer >= 1, got 0/);
     expectBasinError(() => multiSteps(inner, { everyKSteps: 2.5 }), /^multiSteps: everyKSteps must be an integer >= 1, got 2.5/);
-    expectBasinError(() => multiSteps(inner, { everyKSteps: 2, useGradMean: 'yes' as never }), /^multiSteps: useGradMean must be a boolean/);
+    expectBasinError(() => multiSteps(inner, { everyKSteps: 2, useGradMean: 'yes' as never }), /^multiSteps: useGradMean must be true or false, got string yes$/);
     const ownGradients: Transform<null> = { init: () => null, update: (u, s) => [u, s], computesOwnGradients: true };
     expectBasinError(() => multiSteps(ownGradients, { everyKSteps: 2 }), /^multiSteps: inner computes its own gradients/);
     // A schedule is checked when it is called: the state and params are left as they were.

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { BasinError } from '../errors';
 import { disposeReplaced, Tree, treeMap, treeZerosLike } from '../tree';
-import { checkNumber, checkScalarOrSchedule, checkTransform, resolveHyper, ScalarOrSchedule } from '../validate';
+import { checkBoolean, checkNumber, checkScalarOrSchedule, checkTransform, resolveHyper, ScalarOrSchedule } from '../validate';
 import { assertUpdatesMatch, checkOptions } from '../transforms/state-checks';
 import { publicTransform } from '../entry/public-transform';
 import { cloneState } from './clone-state';
@@ -53,7 +53,7 @@ export const multiSteps = publicTransform('multiSteps', function multiSteps(inne
   const { everyKSteps, useGradMean = true } = checkOptions('multiSteps', options, '{ everyKSteps: 4 }');
   if (typeof everyKSteps === 'number') checkNumber('multiSteps', 'everyKSteps', everyKSteps, { min: 1, integer: true });
   else checkScalarOrSchedule('multiSteps', 'everyKSteps', everyKSteps);
-  if (typeof useGradMean !== 'boolean') throw new BasinError(`multiSteps: useGradMean must be a boolean, got ${String(useGradMean)}`);
+  checkBoolean('multiSteps', 'useGradMean', useGradMean);
   const stepsAt = (gradientStep: number): number => {
     const k = resolveHyper('multiSteps', 'everyKSteps', everyKSteps, gradientStep);
     const name = typeof everyKSteps === 'number' ? 'everyKSteps' : `everyKSteps (schedule at step ${gradientStep})`;
