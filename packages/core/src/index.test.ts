@@ -13,6 +13,19 @@ describe('@basin/core public surface', () => {
       'checkNumber', 'checkScalarOrSchedule', 'resolveHyper', 'assertFiniteTree',
       'valueAndGrad', 'microbatchRange', 'sliceBatch', 'makeGradFn', 'step', 'Trainer', 'ModelTrainer', 'readScalar', 'resolveOutputLoss',
       'encodeTree', 'decodeTree', 'saveCheckpoint', 'restoreCheckpoint', 'BasinError',
+      'checkBoolean',
+      // optax's transforms added for issue 14.
+      'scaleByRss', 'scaleByAdadelta', 'scaleByAdamax', 'scaleByRadam', 'scaleByRprop', 'scaleByAmsgrad', 'scaleByBelief', 'scaleByYogi',
+      'scaleByNovograd', 'scaleByTrustRatio', 'scaleByFactoredRms', 'scaleBySm3', 'scaleBySign', 'addNoise', 'scaleByPolyak',
+      'scaleByOptimisticGradient', 'clipByBlockRms', 'scaleByParamBlockRms',
+      // ... and aliases.
+      'adagrad', 'adadelta', 'adamax', 'adamaxw', 'radam', 'rprop', 'nadam', 'nadamw', 'amsgrad', 'adabelief', 'yogi', 'novograd',
+      'lamb', 'lars', 'adafactor', 'sm3', 'fromage', 'signSgd', 'noisySgd', 'polyakSgd', 'optimisticGradientDescent',
+      // Training wrappers.
+      'multiSteps', 'lookahead', 'ema', 'averageParams', 'averagedParams', 'applyIfFinite', 'zeroNans', 'reduceOnPlateau',
+      'scheduleFree', 'scheduleFreeSgd', 'scheduleFreeAdamw', 'scheduleFreeEvalParams',
+      // model.fit with any transform.
+      'BasinOptimizer', 'basinOptimizer',
     ] as const;
     for (const name of functions) expect(typeof (core as Record<string, unknown>)[name]).toBe('function');
     expect(Object.keys(core.outputLosses)).toContain('meanSquaredError');
