@@ -12,9 +12,62 @@
 // either name.
 import { tf } from '@basin/testing';
 import {
+  adabelief,
+  adadelta,
+  adafactor,
+  adagrad,
   adam,
+  adamax,
+  adamaxw,
   adamw,
   addDecayedWeights,
+  addNoise,
+  amsgrad,
+  applyIfFinite,
+  averagedParams,
+  averageParams,
+  BasinOptimizer,
+  basinOptimizer,
+  clipByBlockRms,
+  ema,
+  fromage,
+  lamb,
+  lars,
+  lookahead,
+  multiSteps,
+  nadam,
+  nadamw,
+  noisySgd,
+  novograd,
+  optimisticGradientDescent,
+  polyakSgd,
+  radam,
+  reduceOnPlateau,
+  rprop,
+  scaleByAdadelta,
+  scaleByAdamax,
+  scaleByAmsgrad,
+  scaleByBelief,
+  scaleByFactoredRms,
+  scaleByNovograd,
+  scaleByOptimisticGradient,
+  scaleByParamBlockRms,
+  scaleByPolyak,
+  scaleByRadam,
+  scaleByRprop,
+  scaleByRss,
+  scaleBySign,
+  scaleBySm3,
+  scaleByTrustRatio,
+  scaleByYogi,
+  scheduleFree,
+  scheduleFreeAdamw,
+  scheduleFreeEvalParams,
+  scheduleFreeSgd,
+  signSgd,
+  sm3,
+  yogi,
+  zeroNans,
   applyUpdates,
   chain,
   clip,
@@ -749,6 +802,371 @@ const decodeRows: BadInput[] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
+// The catalogue (issue 14): optax's other aliases and transforms, and the training wrappers.
+// Their transform rows are the ones above (transformRows); here are their options, what they
+// read from extras, the state of a wrapped transform, the wrappers' reading functions and
+// BasinOptimizer.
+
+const adam01 = () => adam({ learningRate: 0.1 });
+const momentum01 = () => sgd({ learningRate: 0.1, momentum: 0.9 });
+
+const catalogueTransforms: TransformCase[] = [
+  // Aliases.
+  tc('adagrad', 'adagrad', () => adagrad({ learningRate: 0.1 }), true),
+  tc('adadelta', 'adadelta', () => adadelta(), true),
+  tc('adadelta(weightDecay, mask)', 'adadelta', () => adadelta({ weightDecay: 0.1, weightDecayMask: mask }), true, true),
+  tc('adamax', 'adamax', () => adamax({ learningRate: 0.1, decay: 0.01 }), true),
+  tc('adamaxw', 'adamaxw', () => adamaxw({ learningRate: 0.1 }), true, true),
+  tc('radam(nesterov)', 'radam', () => radam({ learningRate: 0.1, nesterov: true }), true),
+  tc('rprop', 'rprop', () => rprop({ learningRate: 0.1 }), true),
+  tc('nadam', 'nadam', () => nadam({ learningRate: 0.1 }), true),
+  tc('nadamw(mask)', 'nadamw', () => nadamw({ learningRate: 0.1, mask }), true, true),
+  tc('amsgrad', 'amsgrad', () => amsgrad({ learningRate: 0.1 }), true),
+  tc('adabelief', 'adabelief', () => adabelief({ learningRate: 0.1 }), true),
+  tc('yogi', 'yogi', () => yogi({ learningRate: 0.1 }), true),
+  tc('novograd(weightDecay)', 'novograd', () => novograd({ learningRate: 0.1, weightDecay: 0.1 }), true, true),
+  tc('lamb', 'lamb', () => lamb({ learningRate: 0.1, weightDecay: 0.1 }), true, true),
+  tc('lars', 'lars', () => lars({ learningRate: 0.1 }), true, true),
+  tc('adafactor', 'adafactor', () => adafactor({ learningRate: 0.01 }), true, true),
+  tc('adafactor(factored, momentum, weight decay)', 'adafactor', () => adafactor({ learningRate: 0.01, minDimSizeToFactor: 2, momentum: 0.9, weightDecayRate: 0.1 }), true, true),
+  tc('sm3', 'sm3', () => sm3({ learningRate: 0.1 }), true),
+  tc('fromage', 'fromage', () => fromage({ learningRate: 0.1 }), false, true),
+  tc('signSgd', 'signSgd', () => signSgd({ learningRate: 0.1 }), false),
+  tc('noisySgd', 'noisySgd', () => noisySgd({ learningRate: 0.1, seed: 3 }), false),
+  tc('polyakSgd', 'polyakSgd', () => polyakSgd(), false),
+  tc('optimisticGradientDescent', 'optimisticGradientDescent', () => optimisticGradientDescent({ learningRate: 0.1 }), true),
+  // Transforms.
+  tc('scaleByRss', 'scaleByRss', () => scaleByRss(), true),
+  tc('scaleByAdadelta', 'scaleByAdadelta', () => scaleByAdadelta(), true),
+  tc('scaleByAdamax', 'scaleByAdamax', () => scaleByAdamax(), true),
+  tc('scaleByRadam', 'scaleByRadam', () => scaleByRadam(), true),
+  tc('scaleByRprop', 'scaleByRprop', () => scaleByRprop({ learningRate: 0.1 }), true),
+  tc('scaleByAmsgrad', 'scaleByAmsgrad', () => scaleByAmsgrad(), true),
+  tc('scaleByBelief', 'scaleByBelief', () => scaleByBelief(), true),
+  tc('scaleByYogi', 'scaleByYogi', () => scaleByYogi(), true),
+  tc('scaleByNovograd', 'scaleByNovograd', () => scaleByNovograd(), true),
+  tc('scaleByNovograd(weightDecay)', 'scaleByNovograd', () => scaleByNovograd({ weightDecay: 0.1 }), true, true),
+  tc('scaleByTrustRatio', 'scaleByTrustRatio', () => scaleByTrustRatio({ trustCoefficient: 0.001 }), false, true),
+  tc('scaleByFactoredRms', 'scaleByFactoredRms', () => scaleByFactoredRms(), true),
+  tc('scaleByFactoredRms(factored)', 'scaleByFactoredRms', () => scaleByFactoredRms({ minDimSizeToFactor: 2 }), true),
+  tc('scaleBySm3', 'scaleBySm3', () => scaleBySm3(), true),
+  tc('scaleBySign', 'scaleBySign', () => scaleBySign(), false),
+  tc('addNoise', 'addNoise', () => addNoise({ seed: 1 }), false),
+  tc('scaleByPolyak', 'scaleByPolyak', () => scaleByPolyak(), false),
+  tc('scaleByOptimisticGradient', 'scaleByOptimisticGradient', () => scaleByOptimisticGradient(), true),
+  tc('clipByBlockRms', 'clipByBlockRms', () => clipByBlockRms(0.5), false),
+  tc('scaleByParamBlockRms', 'scaleByParamBlockRms', () => scaleByParamBlockRms(), false, true),
+  // Wrappers around a transform the user built.
+  tc('multiSteps(adam)', 'multiSteps', () => multiSteps(adam01(), { everyKSteps: 2 }), true),
+  tc('lookahead(sgd with momentum)', 'lookahead', () => lookahead(momentum01(), { syncPeriod: 2, slowStepSize: 0.5 }), true, true),
+  tc('ema', 'ema', () => ema({ decay: 0.9 }), true),
+  tc('averageParams(adam)', 'averageParams', () => averageParams(adam01(), { decay: 0.9 }), true, true),
+  tc('applyIfFinite(adam)', 'applyIfFinite', () => applyIfFinite(adam01(), { maxConsecutiveErrors: 2 }), true),
+  tc('zeroNans', 'zeroNans', () => zeroNans(), false),
+  tc('reduceOnPlateau', 'reduceOnPlateau', () => reduceOnPlateau(), false),
+  tc('scheduleFree(sgd)', 'scheduleFree', () => scheduleFree(sgd({ learningRate: 0.1 }), { learningRate: 0.1 }), true, true),
+  tc('scheduleFreeSgd', 'scheduleFreeSgd', () => scheduleFreeSgd({ warmupSteps: 2, weightDecay: 0.01 }), true, true),
+  tc('scheduleFreeAdamw', 'scheduleFreeAdamw', () => scheduleFreeAdamw(), true, true),
+];
+
+/** A transform that computes its own gradients (as m-SAM does). */
+const ownGradients = (): Transform<any> => ({ ...identity(), computesOwnGradients: true });
+
+const catalogueOptionRows: BadInput[] = [
+  opt('adagrad', 'undefined options', /options/, () => adagrad(any(undefined))),
+  opt('adagrad', 'no learningRate', /learningRate/, () => adagrad(any({}))),
+  opt('adagrad', 'negative initialAccumulatorValue', /initialAccumulatorValue/, () => adagrad({ learningRate: 0.1, initialAccumulatorValue: -1 })),
+  opt('adagrad', 'epsInSqrt as a string', /epsInSqrt/, () => adagrad({ learningRate: 0.1, epsInSqrt: any('yes') })),
+  opt('adadelta', 'null options', /options/, () => adadelta(any(null))),
+  opt('adadelta', 'rho 1', /rho/, () => adadelta({ rho: 1 })),
+  opt('adadelta', 'eps 0', /eps/, () => adadelta({ eps: 0 })),
+  opt('adadelta', 'negative weightDecay', /weightDecay/, () => adadelta({ weightDecay: -0.1 })),
+  opt('adamax', 'undefined options', /options/, () => adamax(any(undefined))),
+  opt('adamax', 'b2 = 1', /b2/, () => adamax({ learningRate: 0.1, b2: 1 })),
+  opt('adamax', 'negative decay', /decay/, () => adamax({ learningRate: 0.1, decay: -1 })),
+  opt('adamaxw', 'NaN weightDecay', /weightDecay/, () => adamaxw({ learningRate: 0.1, weightDecay: NaN })),
+  opt('radam', 'undefined options', /options/, () => radam(any(undefined))),
+  opt('radam', 'threshold below 4', /threshold/, () => radam({ learningRate: 0.1, threshold: 3 })),
+  opt('radam', 'nesterov as a number', /nesterov/, () => radam({ learningRate: 0.1, nesterov: any(1) })),
+  opt('rprop', 'undefined options', /options/, () => rprop(any(undefined))),
+  opt('rprop', 'learningRate 0', /learningRate/, () => rprop({ learningRate: 0 })),
+  opt('rprop', 'etaMinus 1', /etaMinus/, () => rprop({ learningRate: 0.1, etaMinus: 1 })),
+  opt('rprop', 'etaPlus 1', /etaPlus/, () => rprop({ learningRate: 0.1, etaPlus: 1 })),
+  opt('rprop', 'maxStepSize below minStepSize', /maxStepSize/, () => rprop({ learningRate: 0.1, minStepSize: 1, maxStepSize: 0.5 })),
+  opt('nadam', 'undefined options', /options/, () => nadam(any(undefined))),
+  opt('nadam', 'b1 = 1', /b1/, () => nadam({ learningRate: 0.1, b1: 1 })),
+  opt('nadamw', 'negative weightDecay', /weightDecay/, () => nadamw({ learningRate: 0.1, weightDecay: -1 })),
+  opt('amsgrad', 'no learningRate', /learningRate/, () => amsgrad(any({}))),
+  opt('amsgrad', 'biasCorrectionNu as a number', /biasCorrectionNu/, () => amsgrad({ learningRate: 0.1, biasCorrectionNu: any(0) })),
+  opt('adabelief', 'negative epsRoot', /epsRoot/, () => adabelief({ learningRate: 0.1, epsRoot: -1 })),
+  opt('yogi', 'undefined options', /options/, () => yogi(any(undefined))),
+  opt('yogi', 'b2 > 1', /b2/, () => yogi({ learningRate: 0.1, b2: 2 })),
+  opt('novograd', 'b2 = 1', /b2/, () => novograd({ learningRate: 0.1, b2: 1 })),
+  opt('lamb', 'undefined options', /options/, () => lamb(any(undefined))),
+  opt('lamb', 'negative weightDecay', /weightDecay/, () => lamb({ learningRate: 0.1, weightDecay: -1 })),
+  opt('lars', 'momentum 1', /momentum/, () => lars({ learningRate: 0.1, momentum: 1 })),
+  opt('lars', 'negative trustCoefficient', /trustCoefficient/, () => lars({ learningRate: 0.1, trustCoefficient: -1 })),
+  opt('lars', 'nesterov as a string', /nesterov/, () => lars({ learningRate: 0.1, nesterov: any('no') })),
+  opt('adafactor', 'options that are a number', /options/, () => adafactor(any(3))),
+  opt('adafactor', 'clippingThreshold 0', /clippingThreshold/, () => adafactor({ clippingThreshold: 0 })),
+  opt('adafactor', 'momentum 1', /momentum/, () => adafactor({ momentum: 1 })),
+  opt('adafactor', 'fractional decayOffset', /decayOffset/, () => adafactor({ decayOffset: 1.5 })),
+  opt('adafactor', 'multiplyByParameterScale as a string', /multiplyByParameterScale/, () => adafactor({ multiplyByParameterScale: any('yes') })),
+  opt('sm3', 'undefined options', /options/, () => sm3(any(undefined))),
+  opt('sm3', 'momentum 1', /momentum/, () => sm3({ learningRate: 0.1, momentum: 1 })),
+  opt('fromage', 'undefined options', /options/, () => fromage(any(undefined))),
+  opt('fromage', 'negative minNorm', /minNorm/, () => fromage({ learningRate: 0.1, minNorm: -1 })),
+  opt('signSgd', 'no learningRate', /learningRate/, () => signSgd(any({}))),
+  opt('noisySgd', 'undefined options', /options/, () => noisySgd(any(undefined))),
+  opt('noisySgd', 'negative eta', /eta/, () => noisySgd({ learningRate: 0.1, eta: -1 })),
+  opt('noisySgd', 'fractional seed', /seed/, () => noisySgd({ learningRate: 0.1, seed: 0.5 })),
+  opt('polyakSgd', 'negative maxLearningRate', /maxLearningRate/, () => polyakSgd({ maxLearningRate: -1 })),
+  opt('polyakSgd', 'NaN fMin', /fMin/, () => polyakSgd({ fMin: NaN })),
+  opt('polyakSgd', 'scaling as a string', /scaling/, () => polyakSgd({ scaling: any('1') })),
+  opt('optimisticGradientDescent', 'undefined options', /options/, () => optimisticGradientDescent(any(undefined))),
+  opt('optimisticGradientDescent', 'negative alpha', /alpha/, () => optimisticGradientDescent({ learningRate: 0.1, alpha: -1 })),
+  opt('scaleByRss', 'negative eps', /eps/, () => scaleByRss({ eps: -1 })),
+  opt('scaleByAdadelta', 'staleGradAverage as a number', /staleGradAverage/, () => scaleByAdadelta({ staleGradAverage: any(1) })),
+  opt('scaleByAdamax', 'b1 negative', /b1/, () => scaleByAdamax({ b1: -0.1 })),
+  opt('scaleByAdamax', 'epsInMax as a string', /epsInMax/, () => scaleByAdamax({ epsInMax: any('true') })),
+  opt('scaleByRadam', 'null options', /options/, () => scaleByRadam(any(null))),
+  opt('scaleByRprop', 'undefined options', /options/, () => scaleByRprop(any(undefined))),
+  opt('scaleByRprop', 'negative minStepSize', /minStepSize/, () => scaleByRprop({ learningRate: 0.1, minStepSize: -1 })),
+  opt('scaleByAmsgrad', 'b2 = 1', /b2/, () => scaleByAmsgrad({ b2: 1 })),
+  opt('scaleByBelief', 'nesterov as a number', /nesterov/, () => scaleByBelief({ nesterov: any(1) })),
+  opt('scaleByYogi', 'negative initialAccumulatorValue', /initialAccumulatorValue/, () => scaleByYogi({ initialAccumulatorValue: -1 })),
+  opt('scaleByNovograd', 'negative weightDecay', /weightDecay/, () => scaleByNovograd({ weightDecay: -1 })),
+  opt('scaleByTrustRatio', 'negative minNorm', /minNorm/, () => scaleByTrustRatio({ minNorm: -1 })),
+  opt('scaleByFactoredRms', 'factored as a string', /factored/, () => scaleByFactoredRms({ factored: any('yes') })),
+  opt('scaleByFactoredRms', 'fractional minDimSizeToFactor', /minDimSizeToFactor/, () => scaleByFactoredRms({ minDimSizeToFactor: 2.5 })),
+  opt('scaleBySm3', 'b2 > 1', /b2/, () => scaleBySm3({ b2: 1.5 })),
+  opt('addNoise', 'negative gamma', /gamma/, () => addNoise({ gamma: -1 })),
+  opt('addNoise', 'Infinity eta', /eta/, () => addNoise({ eta: Infinity })),
+  opt('scaleByPolyak', 'negative eps', /eps/, () => scaleByPolyak({ eps: -1 })),
+  opt('scaleByOptimisticGradient', 'beta as a string', /beta/, () => scaleByOptimisticGradient({ beta: any('1') })),
+  opt('clipByBlockRms', 'threshold 0', /threshold/, () => clipByBlockRms(0)),
+  opt('clipByBlockRms', 'undefined threshold', /threshold/, () => clipByBlockRms(any(undefined))),
+  opt('scaleByParamBlockRms', 'negative minScale', /minScale/, () => scaleByParamBlockRms({ minScale: -1 })),
+  // Wrappers: the inner transform and the options.
+  opt('multiSteps', 'an undefined inner transform', /inner/, () => multiSteps(any(undefined), { everyKSteps: 2 })),
+  opt('multiSteps', 'a factory as inner', /inner.*adam/, () => multiSteps(any(adam), { everyKSteps: 2 })),
+  opt('multiSteps', 'an inner that computes its own gradients', /inner/, () => multiSteps(ownGradients(), { everyKSteps: 2 })),
+  opt('multiSteps', 'undefined options', /options/, () => multiSteps(adam01(), any(undefined))),
+  opt('multiSteps', 'everyKSteps 0', /everyKSteps/, () => multiSteps(adam01(), { everyKSteps: 0 })),
+  opt('multiSteps', 'fractional everyKSteps', /everyKSteps/, () => multiSteps(adam01(), { everyKSteps: 2.5 })),
+  opt('multiSteps', 'useGradMean as a string', /useGradMean/, () => multiSteps(adam01(), { everyKSteps: 2, useGradMean: any('yes') })),
+  opt('lookahead', 'an undefined fast transform', /fast/, () => lookahead(any(undefined), { syncPeriod: 2, slowStepSize: 0.5 })),
+  opt('lookahead', 'a number as fast', /fast/, () => lookahead(any(5), { syncPeriod: 2, slowStepSize: 0.5 })),
+  opt('lookahead', 'syncPeriod 0', /syncPeriod/, () => lookahead(momentum01(), { syncPeriod: 0, slowStepSize: 0.5 })),
+  opt('lookahead', 'slowStepSize above 1', /slowStepSize/, () => lookahead(momentum01(), { syncPeriod: 2, slowStepSize: 1.5 })),
+  opt('lookahead', 'resetState as a number', /resetState/, () => lookahead(momentum01(), { syncPeriod: 2, slowStepSize: 0.5, resetState: any(1) })),
+  opt('ema', 'undefined options', /options/, () => ema(any(undefined))),
+  opt('ema', 'decay 1', /decay/, () => ema({ decay: 1 })),
+  opt('ema', 'debias as a string', /debias/, () => ema({ decay: 0.9, debias: any('no') })),
+  opt('averageParams', 'an undefined inner transform', /inner/, () => averageParams(any(undefined))),
+  opt('averageParams', 'decay 1', /decay/, () => averageParams(adam01(), { decay: 1 })),
+  opt('averageParams', 'every 0', /every/, () => averageParams(adam01(), { every: 0 })),
+  opt('averageParams', 'negative start', /start/, () => averageParams(adam01(), { start: -1 })),
+  opt('applyIfFinite', 'a factory as inner', /inner.*sgd/, () => applyIfFinite(any(sgd), { maxConsecutiveErrors: 2 })),
+  opt('applyIfFinite', 'undefined options', /options/, () => applyIfFinite(adam01(), any(undefined))),
+  opt('applyIfFinite', 'negative maxConsecutiveErrors', /maxConsecutiveErrors/, () => applyIfFinite(adam01(), { maxConsecutiveErrors: -1 })),
+  opt('reduceOnPlateau', 'factor 1', /factor/, () => reduceOnPlateau({ factor: 1 })),
+  opt('reduceOnPlateau', 'fractional patience', /patience/, () => reduceOnPlateau({ patience: 1.5 })),
+  opt('reduceOnPlateau', 'rtol and atol both 0', /rtol.*atol/, () => reduceOnPlateau({ rtol: 0, atol: 0 })),
+  opt('reduceOnPlateau', 'accumulationSize 0', /accumulationSize/, () => reduceOnPlateau({ accumulationSize: 0 })),
+  opt('scheduleFree', 'an undefined base transform', /base/, () => scheduleFree(any(undefined), { learningRate: 0.1 })),
+  opt('scheduleFree', 'no learningRate', /learningRate/, () => scheduleFree(adam01(), any({}))),
+  opt('scheduleFree', 'b1 0', /b1/, () => scheduleFree(adam01(), { learningRate: 0.1, b1: 0 })),
+  opt('scheduleFree', 'negative weightLrPower', /weightLrPower/, () => scheduleFree(adam01(), { learningRate: 0.1, weightLrPower: -1 })),
+  opt('scheduleFreeSgd', 'warmupSteps 0', /warmupSteps/, () => scheduleFreeSgd({ warmupSteps: 0 })),
+  opt('scheduleFreeSgd', 'negative learningRate', /learningRate/, () => scheduleFreeSgd({ learningRate: -1 })),
+  opt('scheduleFreeAdamw', 'b2 = 1', /b2/, () => scheduleFreeAdamw({ b2: 1 })),
+  opt('scheduleFreeAdamw', 'options that are a string', /options/, () => scheduleFreeAdamw(any('fast'))),
+];
+
+/** update(G, init(P), P, extras) of a transform the user built, with the given extras. */
+function extrasRow(entry: string, input: string, names: RegExp, make: () => Transform<any>, extras: () => unknown, keepExtras = true): BadInput {
+  return {
+    entry,
+    input: `${entry}: ${input}`,
+    names,
+    setup: () => {
+      const t = make();
+      const [p, g] = [P(), G()];
+      const s = t.init(p);
+      const e = extras();
+      return { call: () => t.update(g, s, p, any(e)), keep: keepExtras ? [p, g, s, e] : [p, g, s], dispose: e };
+    },
+  };
+}
+
+/** update at step `k` (after k good updates with a loss), for hyperparameters read at run time. */
+function laterRow(entry: string, input: string, names: RegExp, make: () => Transform<any>, k: number): BadInput {
+  return {
+    entry,
+    input: `${entry}: ${input}`,
+    names,
+    setup: () => {
+      const t = make();
+      const [p, g] = [P(), G()];
+      const loss = tf.scalar(1);
+      let s = t.init(p);
+      for (let i = 0; i < k; i++) {
+        const [u, next] = t.update(g, s, p, { loss });
+        treeDispose([u, s]);
+        s = next;
+      }
+      return { call: () => t.update(g, s, p, { loss }), keep: [p, g, s, loss] };
+    },
+  };
+}
+
+const disposedScalar = () => {
+  const x = tf.scalar(1);
+  x.dispose();
+  return { loss: x };
+};
+
+const catalogueRuntimeRows: BadInput[] = [
+  extrasRow('polyakSgd', 'no extras (the loss is needed)', /extras\.loss|loss/, () => polyakSgd(), () => undefined),
+  extrasRow('polyakSgd', 'extras.loss a vector', /extras\.loss.*scalar/, () => polyakSgd(), () => ({ loss: tf.ones([2]) })),
+  extrasRow('polyakSgd', 'extras.loss a number', /extras\.loss/, () => polyakSgd(), () => ({ loss: 1 })),
+  extrasRow('polyakSgd', 'extras.loss a disposed tensor', /extras\.loss.*disposed/, () => polyakSgd(), disposedScalar, false),
+  extrasRow('scaleByPolyak', 'no extras.loss', /extras\.loss|loss/, () => scaleByPolyak(), () => ({})),
+  extrasRow('scaleByPolyak', 'an int32 extras.loss', /extras\.loss.*int32/, () => scaleByPolyak(), () => ({ loss: tf.scalar(1, 'int32') })),
+  extrasRow('reduceOnPlateau', 'no extras (the loss is needed)', /extras\.loss/, () => reduceOnPlateau(), () => undefined),
+  extrasRow('reduceOnPlateau', 'extras.loss a vector', /extras\.loss|shape/, () => reduceOnPlateau(), () => ({ loss: tf.ones([3]) })),
+  extrasRow('reduceOnPlateau', 'extras.loss a disposed tensor', /extras\.loss|disposed/, () => reduceOnPlateau(), disposedScalar, false),
+  extrasRow('reduceOnPlateau', 'extras.loss a string', /extras\.loss/, () => reduceOnPlateau(), () => ({ loss: 'low' })),
+  // reduceOnPlateau was built by the user, so its own guard speaks for it (as a transform given to step does).
+  { ...extrasRow('chain', 'chain(adam, reduceOnPlateau) without extras.loss', /extras\.loss/, () => chain(adam01(), reduceOnPlateau()), () => undefined), entry: ['chain', 'reduceOnPlateau'] },
+  laterRow('multiSteps', 'an everyKSteps schedule giving 0', /everyKSteps/, () => multiSteps(adam01(), { everyKSteps: () => 0 }), 0),
+  laterRow('multiSteps', 'an everyKSteps schedule giving 1.5 after a step', /everyKSteps/, () => multiSteps(adam01(), { everyKSteps: (n: number) => (n === 0 ? 1 : 1.5) }), 1),
+  laterRow('scheduleFree', 'a learningRate schedule giving NaN at step 3', /learningRate/, () => scheduleFree(sgd({ learningRate: 0.1 }), { learningRate: (n: number) => (n < 3 ? 0.1 : NaN) }), 2),
+  laterRow('optimisticGradientDescent', 'an alpha schedule giving Infinity', /alpha/, () => optimisticGradientDescent({ learningRate: 0.1, alpha: (n: number) => (n < 1 ? 1 : Infinity) }), 1),
+  laterRow('adagrad', 'a learningRate schedule giving NaN', /learningRate/, () => adagrad({ learningRate: (n: number) => (n < 2 ? 0.1 : NaN) }), 2),
+  laterRow('polyakSgd', 'a scaling schedule giving NaN', /scaling/, () => polyakSgd({ scaling: (n: number) => (n < 1 ? 1 : NaN) }), 1),
+  laterRow('adafactor', 'a state before decayOffset', /decayOffset/, () => adafactor({ decayOffset: 2 }), 0),
+  // A wrapper's state whose inner state is another transform's: refused by the wrapper.
+  ...(
+    [
+      ['multiSteps', () => multiSteps(adam01(), { everyKSteps: 2 }), 'innerOptState'],
+      ['lookahead', () => lookahead(momentum01(), { syncPeriod: 2, slowStepSize: 0.5 }), 'fastState'],
+      ['averageParams', () => averageParams(adam01()), 'innerState'],
+      ['applyIfFinite', () => applyIfFinite(adam01(), { maxConsecutiveErrors: 2 }), 'innerState'],
+      ['scheduleFree', () => scheduleFree(adam01(), { learningRate: 0.1 }), 'baseOptimizerState'],
+    ] as [string, () => Transform<any>, string][]
+  ).map(([entry, make, key]): BadInput => ({
+    entry,
+    input: `${entry}: a state whose ${key} was made by another transform`,
+    names: new RegExp(`state.*${key}|${key}`),
+    setup: () => {
+      const t = make();
+      const [p, g] = [P(), G()];
+      const s = t.init(p) as Record<string, unknown>;
+      // Another algorithm's state (sgd with momentum's is lookahead's own fast state here).
+      const foreign = key === 'fastState' ? adam01().init(p) : momentum01().init(p);
+      const mixed = { ...s, [key]: foreign };
+      return { call: () => t.update(g, mixed, p), keep: [p, g, s, foreign] };
+    },
+  })),
+];
+
+/** A wrapper's state after one step, for the reading functions. */
+function wrapperState<S>(make: () => Transform<S>): { p: Tree; s: S } {
+  const t = make();
+  const p = P();
+  const g = G();
+  const s0 = t.init(p);
+  const [u, s] = t.update(g, s0, p);
+  treeDispose([g, u, s0]);
+  return { p, s };
+}
+
+const readerRow = (entry: string, input: string, names: RegExp, setup: BadInput['setup']): BadInput => ({ entry, input: `${entry}: ${input}`, names, setup });
+
+const readerRows: BadInput[] = [
+  opt('averagedParams', 'undefined state', /state/, () => averagedParams(any(undefined))),
+  opt('averagedParams', 'a number', /state/, () => averagedParams(any(3))),
+  readerRow('averagedParams', "another wrapper's state", /state.*averageParams/, () => {
+    const { p, s } = wrapperState(() => scheduleFreeSgd());
+    return { call: () => averagedParams(any(s)), keep: [p, s] };
+  }),
+  readerRow('averagedParams', 'before the first sample (start 5)', /start|no params averaged/, () => {
+    const { p, s } = wrapperState(() => averageParams(adam01(), { start: 5 }));
+    return { call: () => averagedParams(s), keep: [p, s] };
+  }),
+  readerRow('averagedParams', 'a state replaced by a later step (disposed average)', /state\.average.*disposed/, () => {
+    const { p, s } = wrapperState(() => averageParams(adam01()));
+    treeDispose(s.average);
+    return { call: () => averagedParams(s), keep: p, dispose: s };
+  }),
+  opt('scheduleFreeEvalParams', 'undefined state', /state/, () => scheduleFreeEvalParams(any(undefined), any({}))),
+  readerRow('scheduleFreeEvalParams', "another wrapper's state", /state.*scheduleFree/, () => {
+    const { p, s } = wrapperState(() => averageParams(adam01()));
+    return { call: () => scheduleFreeEvalParams(any(s), p), keep: [p, s] };
+  }),
+  readerRow('scheduleFreeEvalParams', 'undefined params', /params/, () => {
+    const { p, s } = wrapperState(() => scheduleFreeSgd());
+    return { call: () => scheduleFreeEvalParams(s, any(undefined)), keep: [p, s] };
+  }),
+  readerRow('scheduleFreeEvalParams', 'params of another model', /'dense\.kernel'/, () => {
+    const { p, s } = wrapperState(() => scheduleFreeSgd());
+    const other = otherP();
+    return { call: () => scheduleFreeEvalParams(s, other), keep: [p, s, other] };
+  }),
+  readerRow('scheduleFreeEvalParams', 'params missing a key', /'dense'.*bias|bias/, () => {
+    const { p, s } = wrapperState(() => scheduleFreeAdamw());
+    const missing = { dense: { kernel: tf.ones([3, 2]) }, gain: tf.scalar(1) };
+    return { call: () => scheduleFreeEvalParams(s, missing), keep: [p, s, missing] };
+  }),
+  readerRow('scheduleFreeEvalParams', 'a disposed params leaf', /params at 'gain'.*disposed/, () => {
+    const { p, s } = wrapperState(() => scheduleFreeSgd());
+    const q = P() as { gain: tf.Tensor };
+    q.gain.dispose();
+    return { call: () => scheduleFreeEvalParams(s, q), keep: [p, s], dispose: q };
+  }),
+];
+
+// BasinOptimizer: any transform as a tf.Optimizer (model.compile / model.fit).
+let variableId = 0;
+type Vars = { w: tf.Variable; b: tf.Variable };
+
+/** A BasinOptimizer after one good step on two fresh variables, then `call` with input made by `prepare`. */
+function optimizerRow(entry: string, input: string, names: RegExp, call: (o: BasinOptimizer, v: Vars, x: any) => unknown, prepare: (v: Vars) => unknown = () => undefined): BadInput {
+  return {
+    entry,
+    input: `${entry}: ${input}`,
+    names,
+    setup: () => {
+      const v: Vars = { w: tf.variable(tf.ones([3, 2]), true, `bad_input_w_${variableId}`), b: tf.variable(tf.zeros([2]), true, `bad_input_b_${variableId++}`) };
+      const o = basinOptimizer(momentum01());
+      // One good step, so the state exists (and the variables must come out unchanged).
+      o.minimize(() => tf.sum(tf.square(tf.add(tf.sum(v.w), v.b))) as tf.Scalar, false, [v.w, v.b]);
+      const x = prepare(v);
+      return { call: () => call(o, v, x), keep: [v.w, v.b], dispose: x, cleanup: () => o.dispose() };
+    },
+  };
+}
+
+const optimizerRows: BadInput[] = [
+  opt('basinOptimizer', 'an undefined transform', /transform/, () => basinOptimizer(any(undefined))),
+  opt('basinOptimizer', 'a factory as transform', /transform.*adam/, () => basinOptimizer(any(adam))),
+  opt('basinOptimizer', 'checkFinite as a number', /checkFinite/, () => basinOptimizer(adam01(), any({ checkFinite: 1 }))),
+  opt('basinOptimizer', 'an unknown option', /'clipNorm'/, () => basinOptimizer(adam01(), any({ clipNorm: 1 }))),
+  opt('BasinOptimizer', 'options that are a string', /options/, () => new BasinOptimizer(adam01(), any('fast'))),
+  opt('BasinOptimizer.save', 'before the first step', /state/, () => basinOptimizer(adam01()).save()),
+  optimizerRow('BasinOptimizer.minimize', 'f that is not a function', /\bf\b/, (o) => o.minimize(any(3))),
+  optimizerRow('BasinOptimizer.minimize', 'a loss that is NaN (checkFinite)', /loss|NaN/, (o, v) => o.minimize(() => tf.mul(tf.sum(v.w), NaN) as tf.Scalar, false, [v.w, v.b])),
+  optimizerRow('BasinOptimizer.minimize', 'a varList holding a number', /varList\[0\]/, (o) => o.minimize(() => tf.scalar(1), false, any([3]))),
+  optimizerRow('BasinOptimizer.applyGradients', 'a gradient that is not a tensor', /gradient of 'bad_input_w_\d+'/, (o, _, x) => o.applyGradients(x), (v) => ({ [v.w.name]: [1, 2], [v.b.name]: tf.zeros([2]) })),
+  optimizerRow('BasinOptimizer.applyGradients', 'a variable name TF.js does not know', /'no_such_variable'/, (o, _, x) => o.applyGradients(x), () => ({ no_such_variable: tf.zeros([2]) })),
+  optimizerRow('BasinOptimizer.applyGradients', 'a gradients list of numbers', /variableGradients\[0\]/, (o) => o.applyGradients(any([1]))),
+  optimizerRow('BasinOptimizer.restore', 'undefined', /checkpoint/, (o) => o.restore(any(undefined))),
+  optimizerRow('BasinOptimizer.restore', 'a checkpoint whose params are a number', /params/, (o) => o.restore(any({ format: 'basin-checkpoint', version: 1, params: 3, state: [], steps: 1 }))),
+];
+
+// ---------------------------------------------------------------------------------------------
 
 const sections: [string, BadInput[]][] = [
   ['transforms: update and init', transforms.flatMap(transformRows)],
@@ -764,6 +1182,11 @@ const sections: [string, BadInput[]][] = [
   ['applyUpdates', applyRows],
   ['restoreCheckpoint', checkpointRows],
   ['decodeTree', decodeRows],
+  ['catalogue and wrappers: update and init', catalogueTransforms.flatMap(transformRows)],
+  ['catalogue and wrappers: options', catalogueOptionRows],
+  ['catalogue and wrappers: extras.loss, run-time hyperparameters, inner states', catalogueRuntimeRows],
+  ['averagedParams and scheduleFreeEvalParams', readerRows],
+  ['BasinOptimizer', optimizerRows],
 ];
 
 /**

@@ -1,15 +1,65 @@
 // Property-based tests (fast-check, fixed seed): trees pair leaves by path, never by the order
-// their record keys were inserted in. Every public transform of core, alone and in random
-// chains, gives bit-identical updates, params and state for the same tree built with shuffled
-// record keys (params, gradients and the label/mask trees each shuffled independently), leaks
-// no tensor and does not throw on valid input. The tree functions and checkpoints keep the same
-// promise. Tolerance is 0 throughout: both runs do the same float32 ops in the same order.
+// their record keys were inserted in. Every public transform of core (aliases, transforms,
+// combinators and training wrappers), alone and in random chains, gives bit-identical updates,
+// params and state for the same tree built with shuffled record keys (params, gradients and the
+// label/mask trees each shuffled independently), leaks no tensor and does not throw on valid
+// input. The tree functions and checkpoints keep the same promise. Tolerance is 0 throughout:
+// both runs do the same float32 ops in the same order.
 import fc from 'fast-check';
 import { tf } from '@basin/testing';
 import {
+  adabelief,
+  adadelta,
+  adafactor,
+  adagrad,
   adam,
+  adamax,
+  adamaxw,
   adamw,
   addDecayedWeights,
+  addNoise,
+  amsgrad,
+  applyIfFinite,
+  averageParams,
+  clipByBlockRms,
+  ema,
+  fromage,
+  lamb,
+  lars,
+  lookahead,
+  multiSteps,
+  nadam,
+  nadamw,
+  noisySgd,
+  novograd,
+  optimisticGradientDescent,
+  polyakSgd,
+  radam,
+  reduceOnPlateau,
+  rprop,
+  scaleByAdadelta,
+  scaleByAdamax,
+  scaleByAmsgrad,
+  scaleByBelief,
+  scaleByFactoredRms,
+  scaleByNovograd,
+  scaleByOptimisticGradient,
+  scaleByParamBlockRms,
+  scaleByPolyak,
+  scaleByRadam,
+  scaleByRprop,
+  scaleByRss,
+  scaleBySign,
+  scaleBySm3,
+  scaleByTrustRatio,
+  scaleByYogi,
+  scheduleFree,
+  scheduleFreeAdamw,
+  scheduleFreeSgd,
+  signSgd,
+  sm3,
+  yogi,
+  zeroNans,
   applyUpdates,
   assertSameStructure,
   BasinError,
@@ -116,6 +166,57 @@ const plain: Record<string, () => Transform<any>> = {
   identity: () => identity(),
   setToZero: () => setToZero(),
   'injectHyperparams(adam)': () => injectHyperparams(adam, { learningRate: (n: number) => 0.01 / (1 + n), b1: 0.8 }),
+  // The catalogue (issue 14): optax's other aliases and transforms. polyakSgd, scaleByPolyak and
+  // reduceOnPlateau read extras.loss (see `trajectory`); noisySgd and addNoise draw their noise
+  // from (seed, step, leaf path), so it must not depend on the key order either.
+  adagrad: () => adagrad({ learningRate: 0.05 }),
+  'adadelta(weightDecay)': () => adadelta({ weightDecay: 0.01 }),
+  'adamax(decay)': () => adamax({ learningRate: 0.01, decay: 0.1 }),
+  adamaxw: () => adamaxw({ learningRate: 0.01, weightDecay: 0.05 }),
+  'radam(nesterov)': () => radam({ learningRate: 0.01, nesterov: true, threshold: 4 }),
+  rprop: () => rprop({ learningRate: 0.01 }),
+  nadam: () => nadam({ learningRate: 0.01 }),
+  nadamw: () => nadamw({ learningRate: 0.01, weightDecay: 0.05 }),
+  amsgrad: () => amsgrad({ learningRate: 0.01 }),
+  'adabelief(nesterov)': () => adabelief({ learningRate: 0.01, nesterov: true }),
+  yogi: () => yogi({ learningRate: 0.01 }),
+  'novograd(weightDecay)': () => novograd({ learningRate: 0.01, weightDecay: 0.01 }),
+  lamb: () => lamb({ learningRate: 0.01, weightDecay: 0.01 }),
+  'lars(nesterov)': () => lars({ learningRate: 0.1, nesterov: true }),
+  'adafactor(factored, momentum, weight decay)': () => adafactor({ learningRate: 0.01, minDimSizeToFactor: 2, momentum: 0.9, weightDecayRate: 0.01 }),
+  'adafactor(unfactored, no learning rate)': () => adafactor({ factored: false, clippingThreshold: 0.5 }),
+  sm3: () => sm3({ learningRate: 0.1 }),
+  fromage: () => fromage({ learningRate: 0.01 }),
+  signSgd: () => signSgd({ learningRate: 0.01 }),
+  noisySgd: () => noisySgd({ learningRate: 0.01, eta: 0.1, seed: 7 }),
+  polyakSgd: () => polyakSgd({ maxLearningRate: 0.1 }),
+  optimisticGradientDescent: () => optimisticGradientDescent({ learningRate: 0.01, alpha: 1, beta: 0.5 }),
+  'scaleByRss(eps outside sqrt)': () => scaleByRss({ epsInSqrt: false }),
+  'scaleByAdadelta(stale average)': () => scaleByAdadelta({ staleGradAverage: true }),
+  scaleByAdamax: () => scaleByAdamax(),
+  scaleByRadam: () => scaleByRadam({ threshold: 4 }),
+  scaleByRprop: () => scaleByRprop({ learningRate: 0.01 }),
+  'scaleByAmsgrad(no bias correction)': () => scaleByAmsgrad({ biasCorrectionMu: false }),
+  scaleByBelief: () => scaleByBelief(),
+  scaleByYogi: () => scaleByYogi(),
+  'scaleByNovograd(weightDecay)': () => scaleByNovograd({ weightDecay: 0.01 }),
+  'scaleByTrustRatio(lars)': () => scaleByTrustRatio({ trustCoefficient: 0.001, eps: 1e-3 }),
+  'scaleByTrustRatio(minNorm)': () => scaleByTrustRatio({ minNorm: 0.5 }),
+  'scaleByFactoredRms(factored)': () => scaleByFactoredRms({ minDimSizeToFactor: 2 }),
+  scaleBySm3: () => scaleBySm3(),
+  scaleBySign: () => scaleBySign(),
+  addNoise: () => addNoise({ eta: 0.1, seed: 3 }),
+  scaleByPolyak: () => scaleByPolyak({ maxLearningRate: 0.5 }),
+  'scaleByOptimisticGradient(schedules)': () => scaleByOptimisticGradient({ alpha: (n: number) => 1 / (1 + n), beta: 0.5 }),
+  clipByBlockRms: () => clipByBlockRms(0.3),
+  scaleByParamBlockRms: () => scaleByParamBlockRms({ minScale: 0.01 }),
+  // Training wrappers that take no inner transform (those that do are combinators below).
+  ema: () => ema({ decay: 0.9 }),
+  'ema(no debias)': () => ema({ decay: 0.5, debias: false }),
+  zeroNans: () => zeroNans(),
+  reduceOnPlateau: () => reduceOnPlateau({ patience: 0, factor: 0.5 }),
+  scheduleFreeSgd: () => scheduleFreeSgd({ learningRate: 0.1, warmupSteps: 2, weightDecay: 0.01 }),
+  scheduleFreeAdamw: () => scheduleFreeAdamw({ weightDecay: 0.01 }),
 };
 const plainNames = Object.keys(plain);
 
@@ -135,6 +236,15 @@ const combinators: Record<string, (c: Ctx, a: () => Transform<any>, b: () => Tra
   partition: (c, a, b) => partition({ x: a(), y: b() }, c.labels),
   namedChain: (_, a, b) => namedChain(['first', a()], ['second', b()]),
   chain: (_, a, b) => chain(a(), b()),
+  // Training wrappers around an inner transform.
+  multiSteps: (_, a) => multiSteps(a(), { everyKSteps: 2 }),
+  'multiSteps(sum, schedule)': (_, a) => multiSteps(a(), { everyKSteps: (n: number) => 1 + (n % 2), useGradMean: false }),
+  lookahead: (_, a) => lookahead(a(), { syncPeriod: 2, slowStepSize: 0.5 }),
+  'lookahead(reset state)': (_, a) => lookahead(a(), { syncPeriod: 1, slowStepSize: 0.3, resetState: true }),
+  averageParams: (_, a) => averageParams(a()),
+  'averageParams(ema, start, every)': (_, a) => averageParams(a(), { decay: 0.9, start: 1, every: 2 }),
+  applyIfFinite: (_, a) => applyIfFinite(a(), { maxConsecutiveErrors: 1 }),
+  scheduleFree: (_, a) => scheduleFree(a(), { learningRate: 0.05 }),
 };
 
 /** One element of a random chain: a kind and (for combinators) the indices of its inner transforms. */
@@ -182,7 +292,15 @@ interface Trajectory {
   keyOrders: string[][];
 }
 
-/** init, then `steps` updates as a caller would run them (params moved by applyUpdates). */
+/**
+ * A loss to pass as `extras.loss` (polyakSgd, scaleByPolyak and reduceOnPlateau read it; the
+ * others ignore it): `1 + sum of squares` of the params, summed leaf by leaf in canonical order,
+ * so it has the same bits for any key order.
+ */
+const lossOf = (p: Tree): tf.Scalar =>
+  tf.tidy(() => tf.addN([tf.scalar(1), ...treeLeaves(p).map((e) => tf.sum(tf.square(e.leaf)))]) as tf.Scalar);
+
+/** init, then `steps` updates as a caller would run them (params moved by applyUpdates, the loss in extras). */
 function trajectory(build: (c: Ctx) => Transform<any>, spec: TreeSpec, o: Orders, steps: number): Trajectory {
   const t = build(ctxFor(spec, o));
   let p = tensorTree(spec, 1, o.params);
@@ -191,10 +309,11 @@ function trajectory(build: (c: Ctx) => Transform<any>, spec: TreeSpec, o: Orders
   const updates: Record<string, unknown>[] = [];
   for (let k = 0; k < steps; k++) {
     const g = tensorTree(spec, 100 + k, o.grads(k));
-    const [u, next] = t.update(g, state, p);
+    const loss = lossOf(p);
+    const [u, next] = t.update(g, state, p, { loss });
     updates.push(bitsByPath(u));
     const moved = applyUpdates(p, u);
-    treeDispose([g, u, p, state]);
+    treeDispose([g, u, p, state, loss]);
     p = moved;
     state = next;
   }

@@ -2,7 +2,7 @@ import type { Transform } from '../transform';
 import { chain } from '../combinators/chain';
 import { checkPolyakOptions, lossFromExtras, scaleByPolyak, ScaleByPolyakOptions } from '../transforms/scale-by-polyak';
 import { scaleByLearningRate } from '../transforms/scale-by-schedule';
-import { checkScalarOrSchedule, type ScalarOrSchedule } from '../validate';
+import { checkScalarOrSchedule, resolveHyper, type ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions } from '../transforms/state-checks';
 
@@ -23,7 +23,9 @@ export const polyakSgd = publicTransform('polyakSgd', function polyakSgd(options
   const { scaling = 1, ...rest } = checkOptions('polyakSgd', options, '{ maxLearningRate: 1, fMin: 0 }', true);
   const polyak = checkPolyakOptions('polyakSgd', rest);
   checkScalarOrSchedule('polyakSgd', 'scaling', scaling);
-  const inner = chain(scaleByLearningRate(scaling), scaleByPolyak(polyak));
+  // A schedule is checked under its own name here (scaleByLearningRate would call it learningRate).
+  const rate = typeof scaling === 'number' ? scaling : (step: number) => resolveHyper('polyakSgd', 'scaling', scaling, step);
+  const inner = chain(scaleByLearningRate(rate), scaleByPolyak(polyak));
   return {
     ...inner,
     update: (updates, state, params, extras) => {

@@ -14,6 +14,8 @@ export interface BadInputSetup {
   keep?: unknown;
   /** Everything the setup made, released after the check (disposed tensors are skipped). */
   dispose?: unknown;
+  /** Runs after the check, for what is not a tree of tensors (an optimizer to dispose). */
+  cleanup?: () => void;
 }
 
 export interface BadInput {
@@ -38,7 +40,7 @@ const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Runs one row and lists what is not as promised (an empty list: a clear error). */
 export function tryBadInput(row: BadInput): BadInputOutcome {
-  const { call, keep, dispose } = row.setup();
+  const { call, keep, dispose, cleanup } = row.setup();
   const snap = snapshot(keep);
   const before = tf.memory().numTensors;
   const problems: string[] = [];
@@ -77,6 +79,7 @@ export function tryBadInput(row: BadInput): BadInputOutcome {
   const leaked = tf.memory().numTensors - before;
   if (leaked !== 0) problems.push(`${leaked > 0 ? 'leaked' : 'freed'} ${Math.abs(leaked)} tensor(s)`);
   treeDispose([keep, dispose]);
+  cleanup?.();
   return { message, problems };
 }
 

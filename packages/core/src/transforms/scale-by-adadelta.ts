@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { Tree, treeMap, treeZerosLike } from '../tree';
-import { checkNumber } from '../validate';
+import { checkBoolean, checkNumber } from '../validate';
 import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
 
@@ -37,7 +37,7 @@ export function checkAdadeltaOptions(owner: string, o: ScaleByAdadeltaOptions): 
   return {
     rho: checkNumber(owner, 'rho', o.rho ?? 0.9, { min: 0, max: 1, maxExclusive: true }),
     eps: checkNumber(owner, 'eps', o.eps ?? 1e-6, { min: 0, minExclusive: true }),
-    staleGradAverage: o.staleGradAverage ?? false,
+    staleGradAverage: checkBoolean(owner, 'staleGradAverage', o.staleGradAverage ?? false),
   };
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { Tree, treeMap, treeZerosLike } from '../tree';
-import { checkNumber } from '../validate';
+import { checkBoolean, checkNumber } from '../validate';
 import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
 
@@ -38,7 +38,7 @@ export function checkAdamaxOptions(owner: string, o: ScaleByAdamaxOptions): Requ
     b1: checkNumber(owner, 'b1', o.b1 ?? 0.9, { min: 0, max: 1, maxExclusive: true }),
     b2: checkNumber(owner, 'b2', o.b2 ?? 0.999, { min: 0, max: 1, maxExclusive: true }),
     eps: checkNumber(owner, 'eps', o.eps ?? 1e-8, { min: 0 }),
-    epsInMax: o.epsInMax ?? true,
+    epsInMax: checkBoolean(owner, 'epsInMax', o.epsInMax ?? true),
   };
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { Tree, treeMap, treeZerosLike } from '../tree';
-import { checkNumber } from '../validate';
+import { checkBoolean, checkNumber } from '../validate';
 import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
 
@@ -39,7 +39,7 @@ export function checkRadamOptions(owner: string, o: ScaleByRadamOptions): Requir
     eps: checkNumber(owner, 'eps', o.eps ?? 1e-8, { min: 0 }),
     epsRoot: checkNumber(owner, 'epsRoot', o.epsRoot ?? 0, { min: 0 }),
     threshold: checkNumber(owner, 'threshold', o.threshold ?? 5, { min: 4 }),
-    nesterov: o.nesterov ?? false,
+    nesterov: checkBoolean(owner, 'nesterov', o.nesterov ?? false),
   };
 }
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { Tree, treeMap } from '../tree';
-import { checkNumber } from '../validate';
+import { checkBoolean, checkNumber } from '../validate';
 import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
 
@@ -34,7 +34,7 @@ export function checkRssOptions(owner: string, o: ScaleByRssOptions): Required<S
   return {
     initialAccumulatorValue: checkNumber(owner, 'initialAccumulatorValue', o.initialAccumulatorValue ?? 0.1, { min: 0 }),
     eps: checkNumber(owner, 'eps', o.eps ?? 1e-7, { min: 0 }),
-    epsInSqrt: o.epsInSqrt ?? true,
+    epsInSqrt: checkBoolean(owner, 'epsInSqrt', o.epsInSqrt ?? true),
   };
 }
 

@@ -101,7 +101,10 @@ export const averagedParams = entryPoint('averagedParams', function averagedPara
   }
   const leaves = treeLeaves(s.average, isTensor, 'state.average');
   if (leaves.some((e) => e.leaf.isDisposed)) throw new BasinError('averagedParams: state.average holds a disposed tensor (was this state replaced by a later step?)');
-  if (s.samples === 0) throw new BasinError(`averagedParams: no params averaged yet (${s.count ?? 0} steps taken; sampling starts at step 'start', every 'every' steps)`);
+  if (s.samples === 0) {
+    const steps = s.count ?? 0;
+    throw new BasinError(`averagedParams: no params averaged yet (${steps} step${steps === 1 ? '' : 's'} taken; sampling starts at step 'start', every 'every' steps)`);
+  }
   const correction = s.correction;
   return treeMap((a) => (correction === 1 ? tf.clone(a) : tf.div(a, correction)), s.average);
 });
