@@ -2,8 +2,8 @@
 // same 784-256-10 MLP params (4 leaves, 203,530 numbers) and one fixed gradient tree, each
 // optimizer as a user gets it (checked). Prints, per alias:
 // - the time of one `update` (median over alternating rounds) and its ratio to adam's (median
-//   of per-round ratios: each round times adam and the alias back to back, so drift in machine
-//   load hits both alike);
+//   of per-round ratios: each round times every optimizer once, in a shuffled order, so drift in
+//   machine load hits all alike);
 // - kernels per update and per leaf, from `tf.profile` (machine-independent);
 // - the optimizer state's size in floats per parameter.
 // Every update gets `extras.loss` (polyakSgd reads it; the others ignore it).
@@ -22,6 +22,7 @@ import {
   fromage,
   lamb,
   lars,
+  mulberry32,
   nadam,
   nadamw,
   noisySgd,
@@ -91,7 +92,7 @@ async function main(): Promise<void> {
   const backend = await useBackend(backendArg() as BackendName);
   const only = arg('--only')?.split(',');
   const chosen = optimizers.filter(([name]) => name === 'adam' || !only || only.includes(name));
-  const rounds = Number(arg('--rounds') ?? (backend === 'cpu' ? 15 : 40));
+  const rounds = Number(arg('--rounds') ?? (backend === 'cpu' ? 25 : 80));
   const { params, batch, loss } = makeMlp([784, 256, 10], 256);
   const { loss: value, grads } = valueAndGrad(loss)(params, batch);
   const leaves = Object.keys(params).length;
@@ -107,25 +108,31 @@ async function main(): Promise<void> {
     fn();
     return performance.now() - t0;
   };
-  const [base, ...rest] = steppers;
+  // Each round times one update of every optimizer in a freshly shuffled order (so none always
+  // follows the same neighbour and pays for its garbage); the ratio is taken against adam's
+  // update in the same round.
+  const random = mulberry32(1);
   const times: number[][] = steppers.map(() => []);
   const ratios: number[][] = steppers.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    rest.forEach((s, i) => {
-      const a = timeOnce(base.run);
-      const b = timeOnce(s.run);
-      times[0].push(a);
-      times[i + 1].push(b);
-      ratios[i + 1].push(b / a);
+    const order = steppers.map((_, i) => i);
+    for (let j = order.length - 1; j > 0; j--) {
+      const k = Math.floor(random() * (j + 1));
+      [order[j], order[k]] = [order[k], order[j]];
+    }
+    const t = new Array<number>(steppers.length);
+    for (const i of order) t[i] = timeOnce(steppers[i].run);
+    t.forEach((x, i) => {
+      times[i].push(x);
+      ratios[i].push(x / t[0]);
     });
   }
-  if (rest.length === 0) for (let round = 0; round < rounds; round++) times[0].push(timeOnce(base.run));
 
-  console.log(`backend ${backend}: MLP 784-256-10 params (${leaves} leaves, ${size} numbers), fixed gradients; ${rounds} rounds of adam/alias pairs`);
+  console.log(`backend ${backend}: MLP 784-256-10 params (${leaves} leaves, ${size} numbers), fixed gradients; ${rounds} rounds, each timing one update of every optimizer`);
   console.log('| optimizer | ms / update | time vs adam | kernels / update | kernels / leaf | state floats / param |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   steppers.forEach((s, i) => {
-    const ratio = i === 0 ? '1.00' : median(ratios[i]).toFixed(2);
+    const ratio = median(ratios[i]).toFixed(2);
     const cols = [s.name, median(times[i]).toFixed(2), ratio, String(kernels[i]), (kernels[i] / leaves).toFixed(1), (s.stateFloats() / size).toFixed(2)];
     console.log(`| ${cols.join(' | ')} |`);
   });
