@@ -1194,14 +1194,7 @@ const sections: [string, BadInput[]][] = [
  * the summary below). `it.failing` keeps them visible: once core gives a clear error the row
  * passes, Jest reports it, and it comes off this list.
  */
-const KNOWN_GAPS = new Set<string>([
-  'polynomialSchedule: undefined options',
-  'linearSchedule: undefined options',
-  'exponentialDecay: undefined options',
-  'cosineDecay: undefined options',
-  'warmupCosineDecay: undefined options',
-  'joinSchedules: undefined schedules',
-]);
+const KNOWN_GAPS = new Set<string>([]);
 
 const tally = new BadInputTally();
 

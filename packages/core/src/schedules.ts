@@ -69,6 +69,7 @@ function checkPolynomialOptions(owner: string, o: Omit<PolynomialScheduleOptions
 
 /** `(init - end) * (1 - t / transitionSteps)^power + end`, with t clipped to the transition. */
 export function polynomialSchedule(options: PolynomialScheduleOptions): Schedule {
+  checkOptions('polynomialSchedule', options, '{ init: 1, end: 0, power: 2, transitionSteps: 1000 }');
   checkPolynomialOptions('polynomialSchedule', options);
   checkNumber('polynomialSchedule', 'power', options.power);
   const { init, end, power, transitionSteps, transitionBegin = 0 } = options;
@@ -77,6 +78,7 @@ export function polynomialSchedule(options: PolynomialScheduleOptions): Schedule
 
 /** Straight line from `init` to `end` over `transitionSteps` (`polynomialSchedule` with power 1). */
 export function linearSchedule(options: Omit<PolynomialScheduleOptions, 'power'>): Schedule {
+  checkOptions('linearSchedule', options, '{ init: 1, end: 0, transitionSteps: 1000 }');
   checkPolynomialOptions('linearSchedule', options);
   const { init, end, transitionSteps, transitionBegin = 0 } = options;
   return polynomial(init, end, 1, transitionSteps, transitionBegin);
@@ -122,6 +124,7 @@ function exponential({ init, transitionSteps, decayRate, transitionBegin = 0, st
 
 /** `init * decayRate^((step - transitionBegin) / transitionSteps)`. */
 export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
+  checkOptions('exponentialDecay', options, '{ init: 0.1, transitionSteps: 1000, decayRate: 0.5 }');
   checkExponentialOptions('exponentialDecay', options);
   return exponential(options);
 }
@@ -136,8 +139,9 @@ export interface CosineDecayOptions {
 }
 
 /** Cosine decay (Loshchilov & Hutter 2017, SGDR without restarts). */
-export function cosineDecay({ init, decaySteps, alpha = 0, exponent = 1 }: CosineDecayOptions): Schedule {
+export function cosineDecay(options: CosineDecayOptions): Schedule {
   const owner = 'cosineDecay';
+  const { init, decaySteps, alpha = 0, exponent = 1 } = checkOptions(owner, options, '{ init: 0.1, decaySteps: 1000 }');
   checkNumber(owner, 'init', init);
   checkNumber(owner, 'decaySteps', decaySteps, { min: 0, minExclusive: true, integer: true });
   checkNumber(owner, 'alpha', alpha);
@@ -176,6 +180,7 @@ function warmupCosine({ init, peak, warmupSteps, decaySteps, end = 0, exponent =
 
 /** Linear warmup from `init` to `peak`, then cosine decay to `end` (optax's `warmup_cosine_decay_schedule`). */
 export function warmupCosineDecay(options: WarmupCosineDecayOptions): Schedule {
+  checkOptions('warmupCosineDecay', options, '{ init: 0, peak: 0.1, warmupSteps: 100, decaySteps: 1000 }');
   checkWarmupCosineOptions('warmupCosineDecay', options);
   return warmupCosine(options);
 }
@@ -197,6 +202,8 @@ export function piecewiseConstant(init: number, boundariesAndScales: Record<numb
  * and so on (optax's `join_schedules`).
  */
 export function joinSchedules(schedules: Schedule[], boundaries: number[]): Schedule {
+  if (!Array.isArray(schedules)) throw new BasinError(`joinSchedules: schedules must be an array of schedules, got ${schedules === null || schedules === undefined ? String(schedules) : typeof schedules}`);
+  if (!Array.isArray(boundaries)) throw new BasinError(`joinSchedules: boundaries must be an array of step counts, got ${boundaries === null || boundaries === undefined ? String(boundaries) : typeof boundaries}`);
   if (schedules.length !== boundaries.length + 1) {
     throw new BasinError(`joinSchedules: need one more schedule than boundaries, got ${schedules.length} schedules and ${boundaries.length} boundaries`);
   }
