@@ -2,66 +2,92 @@
 // backprop kernels (UpSampling2D), which TF.js leaves without gradients. Each backprop kernel is
 // linear in `dy`, so its gradient is its adjoint applied to G; it is constant in the other
 // inputs almost everywhere (max positions do not move under small changes), so those get zeros.
+//
+// Every formulation here uses rank-4 kernels only and costs about what a pooling
+// gradient costs: the earlier window-by-window formulation sliced rank-6 views, which TF.js's
+// CPU and WASM backends run through their generic N-d slice (a 174 ms slice on WASM where the
+// rank-4 one takes 4 ms), fH * fW times per pooling layer and HVP.
 import * as tf from '@tensorflow/tfjs-core';
+import { runKernel } from './conv';
+import { recordingHigherOrder } from './recording';
 
 type Pair = number | [number, number];
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 interface PoolAttrs {
   filterSize: Pair;
   strides: Pair;
   pad: 'valid' | 'same' | number;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dimRoundingMode?: Rounding;
 }
 
 const pair = (p: Pair): [number, number] => (typeof p === 'number' ? [p, p] : p);
 const zerosFor = (x: tf.Tensor) => () => tf.zeros(x.shape, 'float32');
 
-/**
- * View (i, j) of a padded [N, H, W, C] tensor: element [n, r, c, ch] is padded[n, i + r*sH, j + c*sW, ch]
- * for r < outH, c < outW, built from slice/reshape only.
- */
-function windowView(padded: tf.Tensor4D, i: number, j: number, outH: number, outW: number, sH: number, sW: number): tf.Tensor4D {
-  const [n, , , c] = padded.shape;
-  const block = tf.slice(padded, [0, i, j, 0], [n, outH * sH, outW * sW, c]);
-  const split = tf.reshape(block, [n, outH, sH, outW, sW, c]);
-  return tf.reshape(tf.slice(split, [0, 0, 0, 0, 0, 0], [n, outH, 1, outW, 1, c]), [n, outH, outW, c]);
-}
+const poolInfo = (x: tf.Tensor4D, a: PoolAttrs): tf.backend_util.Conv2DInfo =>
+  tf.backend_util.computePool2DInfo(x.shape, pair(a.filterSize), a.strides, 1, a.pad, a.dimRoundingMode);
 
-/** Pads (or crops) rows and columns so every window view of the pooling is in range. */
-function padForWindows(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo, value: number): tf.Tensor4D {
-  const [, h, w] = x.shape;
-  const needH = info.filterHeight - 1 + info.outHeight * info.strideHeight;
-  const needW = info.filterWidth - 1 + info.outWidth * info.strideWidth;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const keepH = Math.min(h, needH - top);
-  const keepW = Math.min(w, needW - left);
-  const cropped = keepH < h || keepW < w ? tf.slice(x, [0, 0, 0, 0], [-1, keepH, keepW, -1]) : x;
-  return tf.pad(cropped, [[0, 0], [top, needH - top - keepH], [left, needW - left - keepW], [0, 0]], value);
-}
+/** MaxPoolGrad(dy, x, y): routes each dy entry to its window's maximum (the backend's tie rule). */
+const maxPoolGradKernel = (dy: tf.Tensor, x: tf.Tensor, y: tf.Tensor, a: PoolAttrs): tf.Tensor4D =>
+  runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: a.filterSize, strides: a.strides, pad: a.pad, dimRoundingMode: a.dimRoundingMode }) as tf.Tensor4D;
 
 /**
- * The adjoint of MaxPoolGrad in `dy`: for each window, G at the window's max position, with
- * TF.js's tie rule (the first maximum in row-major window order wins).
+ * The adjoint of MaxPoolGrad in dy: for each window, G at the pixel the backend's MaxPoolGrad
+ * routes that window's dy to. It is built from MaxPoolGrad itself, so it is the exact adjoint of
+ * whatever that kernel does, ties included: TF.js's CPU backend gives a tie to the first maximum in
+ * row-major window order, WASM and WebGL to the last, and WASM's MaxPoolGrad (tfjs-backend-wasm
+ * 4.22) drops or misroutes the dy of windows whose maximum is <= 0 (MaxPoolWithArgmax likewise), so
+ * a gather at MaxPoolWithArgmax's indices would not be its adjoint there.
+ *
+ * Windows whose output rows differ by a multiple of kH = ceil(fH / sH) (columns by kW) do not
+ * overlap, so for each of the kH * kW classes of windows MaxPoolGrad(ones on the class) is the 0/1
+ * mask of the pixels their dy goes to, and a window sum (a depthwise convolution with ones, same
+ * strides and padding) of mask * G is G at each class window's routed pixel (0 where none). Keras'
+ * default (strides = pool size) is one class: MaxPoolGrad, a product and one depthwise convolution,
+ * all rank 4.
  */
-function gatherAtMax(G: tf.Tensor4D, x: tf.Tensor4D, attrs: PoolAttrs): tf.Tensor4D {
+export function maxPoolGradAdjointValue(G: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, a: PoolAttrs): tf.Tensor4D {
   return tf.tidy(() => {
-    const [fH, fW] = pair(attrs.filterSize);
-    const info = tf.backend_util.computePool2DInfo(x.shape, [fH, fW], attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-    const xp = padForWindows(x, info, -Infinity);
-    const gp = padForWindows(G, info, 0);
-    const { outHeight: oH, outWidth: oW, strideHeight: sH, strideWidth: sW } = info;
-    const y = tf.maxPool(x, [fH, fW], attrs.strides, attrs.pad, attrs.dimRoundingMode);
-    let out: tf.Tensor = tf.zerosLike(y);
-    let taken: tf.Tensor = tf.cast(tf.zerosLike(y), 'bool');
-    for (let i = 0; i < fH; i++) {
-      for (let j = 0; j < fW; j++) {
-        const hit = tf.logicalAnd(tf.equal(windowView(xp, i, j, oH, oW, sH, sW), y), tf.logicalNot(taken));
-        out = tf.add(out, tf.where(hit, windowView(gp, i, j, oH, oW, sH, sW), tf.zerosLike(y)));
-        taken = tf.logicalOr(taken, hit);
+    const info = poolInfo(x, a);
+    const { filterHeight: fH, filterWidth: fW, strideHeight: sH, strideWidth: sW, outHeight: oH, outWidth: oW } = info;
+    const ones = tf.ones([fH, fW, x.shape[3], 1]) as tf.Tensor4D;
+    const windowSum = (t: tf.Tensor): tf.Tensor4D => tf.depthwiseConv2d(t as tf.Tensor4D, ones, [sH, sW], a.pad, 'NHWC', 1, a.dimRoundingMode);
+    const kH = Math.min(Math.ceil(fH / sH), oH);
+    const kW = Math.min(Math.ceil(fW / sW), oW);
+    if (kH === 1 && kW === 1) return windowSum(tf.mul(maxPoolGradKernel(tf.onesLike(y), x, y, a), G));
+    let out: tf.Tensor = tf.zeros(y.shape);
+    for (let i = 0; i < kH; i++) {
+      for (let j = 0; j < kW; j++) {
+        const cls: number[] = [];
+        for (let r = 0; r < oH; r++) for (let c = 0; c < oW; c++) cls.push(r % kH === i && c % kW === j ? 1 : 0);
+        const mask = tf.tensor4d(cls, [1, oH, oW, 1]);
+        const routed = maxPoolGradKernel(tf.mul(tf.onesLike(y), mask), x, y, a);
+        out = tf.add(out, tf.mul(mask, windowSum(tf.mul(routed, G))));
       }
     }
     return out as tf.Tensor4D;
   });
+}
+
+/**
+ * `maxPoolGradAdjointValue`, as a custom op whose gradient is MaxPoolGrad again (the adjoint of the
+ * adjoint; zero in x and y) while it is itself being recorded for a further derivative, so third and
+ * higher derivatives stay defined. (An HVP's outer backward pass records nothing: plain kernels.)
+ */
+export function maxPoolGradAdjoint(G: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, a: PoolAttrs): tf.Tensor4D {
+  if (!recordingHigherOrder()) return maxPoolGradAdjointValue(G, x, y, a);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [g, xs, ys] = args as tf.Tensor4D[];
+    const save = args[3] as tf.GradSaveFunc;
+    save([xs, ys]);
+    return {
+      value: maxPoolGradAdjointValue(g, xs, ys, a),
+      gradFunc: (dz: tf.Tensor, saved: tf.Tensor[]) => {
+        const [sx, sy] = saved;
+        return [maxPoolGradKernel(dz, sx, sy, a), tf.zerosLike(sx), tf.zerosLike(sy)];
+      },
+    };
+  });
+  return op(G, x, y) as tf.Tensor4D;
 }
 
 export const maxPoolGradGrad: tf.GradConfig = {
@@ -70,7 +96,7 @@ export const maxPoolGradGrad: tf.GradConfig = {
   gradFunc: (g, saved: tf.Tensor[], attrs) => {
     const [input, output] = saved;
     return {
-      dy: () => gatherAtMax(g as tf.Tensor4D, input as tf.Tensor4D, attrs as unknown as PoolAttrs),
+      dy: () => maxPoolGradAdjoint(g as tf.Tensor4D, input as tf.Tensor4D, output as tf.Tensor4D, attrs as unknown as PoolAttrs),
       input: zerosFor(input),
       output: zerosFor(output),
     };
