@@ -17,6 +17,8 @@ const BENCHES = {
   hessian: 'hessian',
   'curve-finding': 'curve-finding',
 };
+// Packages that never touch TF.js (data to SVG strings): no tfjs-core peer.
+const NO_TFJS = new Set(['plot']);
 let drift = 0;
 
 for (const dir of readdirSync(path.join(root, 'packages'))) {
@@ -46,7 +48,7 @@ for (const dir of readdirSync(path.join(root, 'packages'))) {
     engines: { node: '>=18' },
     publishConfig: { access: 'public' },
     dependencies: pkg.dependencies,
-    peerDependencies: { ...(pkg.peerDependencies ?? {}), '@tensorflow/tfjs-core': TFJS_RANGE },
+    peerDependencies: NO_TFJS.has(dir) ? pkg.peerDependencies : { ...(pkg.peerDependencies ?? {}), '@tensorflow/tfjs-core': TFJS_RANGE },
     peerDependenciesMeta: pkg.peerDependenciesMeta,
     scripts: {
       ...(pkg.scripts ?? {}),

@@ -1,5 +1,7 @@
 // Canvas drawing: a log-scaled heatmap of the surface with the racers' paths, and the MLP
-// loss curves on a log axis. No plotting library.
+// loss curves on a log axis. Both redraw every animation frame, so they stay on canvas; the loss
+// axis takes its ticks and labels from @basin/plot, as its SVG charts do.
+import { formatNumber, logTicks } from '@basin/plot';
 import type { Racer } from './race';
 import { surfaceValue, type Surface } from './surfaces';
 
@@ -81,10 +83,20 @@ export function drawLosses(canvas: HTMLCanvasElement, racers: Racer[], title: st
   const lo = Math.log10(Math.min(...all));
   const hi = Math.log10(Math.max(...all));
   const n = Math.max(2, ...racers.map((r) => r.losses.length));
-  const px = (i: number) => 40 + (i / (n - 1)) * (w - 50);
+  const px = (i: number) => 48 + (i / (n - 1)) * (w - 58);
   const py = (v: number) => 24 + (1 - (Math.log10(v) - lo) / Math.max(hi - lo, 1e-9)) * (h - 40);
-  ctx.fillText(`${Math.max(...all).toPrecision(3)}`, 2, 32);
-  ctx.fillText(`${Math.min(...all).toPrecision(3)}`, 2, h - 10);
+  ctx.font = '11px sans-serif';
+  ctx.textAlign = 'right';
+  ctx.lineWidth = 1;
+  ctx.strokeStyle = '#e8e8e8';
+  for (const t of logTicks(10 ** lo, 10 ** hi, 5)) {
+    ctx.beginPath();
+    ctx.moveTo(48, py(t));
+    ctx.lineTo(w - 10, py(t));
+    ctx.stroke();
+    ctx.fillText(formatNumber(t, 3), 44, py(t) + 4);
+  }
+  ctx.textAlign = 'start';
   ctx.lineWidth = 2;
   for (const r of racers) {
     ctx.strokeStyle = r.spec.color;

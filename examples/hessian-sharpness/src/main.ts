@@ -1,8 +1,8 @@
 // Trains the same MNIST MLP (same initial weights, data order and learning rate) with SGD and
 // with SAM, then measures the curvature of both minima with @basin/hessian: top Hessian
 // eigenvalues (Lanczos), trace (Hutch++), Keskar et al.'s epsilon-sharpness, Wen et al.'s
-// directional sharpness, the spectral density (SLQ) and loss slices. Writes SVG plots and a
-// JSON of every number into ./out.
+// directional sharpness, the spectral density (SLQ) and loss slices (1-D and 2-D). Writes SVG
+// plots (drawn by @basin/plot) and a JSON of every number into ./out.
 //
 //   npx tsx examples/hessian-sharpness/src/main.ts [--epochs 8] [--backend wasm]
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,20 +12,23 @@ import { useBackend } from '@basin/backends';
 import { ModelTrainer, sgd, treeDispose, type Tree } from '@basin/core';
 import { accuracy, loadMnist } from '@basin/example-data';
 import {
-  densitySvg,
+  densityPlot,
   directionalSharpness,
   epsilonSharpness,
   filterNormalizedDirection,
+  heatMap,
   hessian,
   hutchPlusPlusTrace,
   linearPath,
-  lineChartSvg,
+  lineChart,
   lossSlice1D,
+  lossSlice2D,
   modelObjective,
   spectralDensity,
   topEigenvalues,
   type Progress,
 } from '@basin/hessian';
+import { panels } from '@basin/plot';
 import { sam } from '@basin/sam';
 
 const arg = (name: string, fallback: string): string => {
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
   const results: Record<string, unknown>[] = [];
   const densities = [];
   const slices = [];
+  const planes: string[] = [];
   for (const run of runs) {
     const objective = modelObjective(run.model, { x: xH, y: yH, loss: 'softmaxCrossEntropy', batchSize: 500 });
     const H = hessian(objective);
@@ -102,10 +106,13 @@ async function main(): Promise<void> {
     const density = spectralDensity(H, { steps: 40, runs: 2, seed: 3, onProgress: progress(run.name) });
     const direction = filterNormalizedDirection(objective.params, { seed: 5 });
     const slice = lossSlice1D(objective, direction, { range: [-1, 1], points: 21, onProgress: progress(run.name) });
-    treeDispose(direction);
+    const direction2 = filterNormalizedDirection(objective.params, { seed: 6 });
+    const plane = lossSlice2D(objective, direction, direction2, { range: [-1, 1], points: 11, onProgress: progress(run.name) });
+    treeDispose([direction, direction2]);
+    planes.push(heatMap(plane, { title: `${run.name}: training loss on a random plane`, logZ: true, contours: 8, width: 440, height: 400 }));
     console.log();
-    densities.push({ density, label: run.name });
-    slices.push({ x: slice.alphas, y: slice.losses, label: run.name });
+    densities.push({ ...density, label: run.name });
+    slices.push({ ...slice, label: run.name });
     results.push({
       optimizer: run.name,
       trainSeconds: run.seconds,
@@ -131,9 +138,10 @@ async function main(): Promise<void> {
   const path = linearPath(objectiveSgd, objectiveSgd.params, samWeights, { range: [-0.25, 1.25], points: 21 });
 
   mkdirSync(OUT, { recursive: true });
-  writeFileSync(join(OUT, 'density.svg'), densitySvg(densities, { title: 'Hessian spectral density (SLQ) at the SGD and SAM minima' }));
-  writeFileSync(join(OUT, 'slices.svg'), lineChartSvg(slices, { title: 'Loss along a filter-normalised random direction', xLabel: 'alpha', yLabel: 'training loss' }));
-  writeFileSync(join(OUT, 'path.svg'), lineChartSvg([{ x: path.alphas, y: path.losses, label: 'SGD (0) to SAM (1)' }], { title: 'Linear path between the minima', xLabel: 'alpha', yLabel: 'training loss' }));
+  writeFileSync(join(OUT, 'density.svg'), densityPlot(densities, { title: 'Hessian spectral density (SLQ) at the SGD and SAM minima' }));
+  writeFileSync(join(OUT, 'slices.svg'), lineChart(slices, { title: 'Loss along a filter-normalised random direction', yLabel: 'training loss' }));
+  writeFileSync(join(OUT, 'planes.svg'), panels(planes, { caption: 'filter-normalised random directions (seeds 5 and 6), log colour scale' }));
+  writeFileSync(join(OUT, 'path.svg'), lineChart({ ...path, label: 'SGD (0) to SAM (1)' }, { title: 'Linear path between the minima', yLabel: 'training loss' }));
   writeFileSync(join(OUT, 'results.json'), JSON.stringify({ backend, epochs: EPOCHS, learningRate: LR, rho: RHO, results, path }, null, 2));
 
   console.log('\n' + ['optimizer', 'test acc', 'loss', 'lambda_max', 'lambda_min', 'trace', 'eps-sharp 1e-3', 'eps-sharp 5e-4', 'worst', 'ascent', 'average'].join('\t'));

@@ -14,9 +14,9 @@ import path from 'node:path';
 import { sgd, Trainer, treeDispose, type Transform, type Tree } from '@basin/core';
 import { sam } from '@basin/sam';
 import { mSam } from '@basin/m-sam';
+import { lineChart } from '@basin/plot';
 import { makeSparseRegression, mse } from './problem';
 import { referenceRun } from './reference';
-import { writeSvg } from './plot';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -83,7 +83,8 @@ async function main(): Promise<void> {
   }
   treeDispose(batch);
   const out = path.join(__dirname, '..', 'results.svg');
-  writeFileSync(out, writeSvg(curves, { title: `test MSE, diagonal linear network (n=${n}, d=${d}, seed ${seed})`, xLabel: 'step', yLabel: 'test MSE (log)' }));
+  const series = curves.map((c) => ({ label: c.name, x: c.points.map((p) => p[0]), y: c.points.map((p) => p[1]) }));
+  writeFileSync(out, lineChart(series, { logY: true, xDomain: [0, undefined], title: `test MSE, diagonal linear network (n=${n}, d=${d}, seed ${seed})`, xLabel: 'step', yLabel: 'test MSE (log)', width: 720, height: 420 }));
   console.log(`wrote ${path.relative(process.cwd(), out)}`);
 }
 

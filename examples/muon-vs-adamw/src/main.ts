@@ -12,7 +12,7 @@ import { adamw, cosineDecay, mulberry32, Trainer, treeDispose, type Transform, t
 import { muon } from '@basin/muon';
 import { accuracy, loadMnist } from '@basin/example-data';
 import { makeLogistic } from './logistic';
-import { renderPanels, type Panel, type Series } from './svg';
+import { lineChart, panels, type Series } from '@basin/plot';
 
 const OUT = join(__dirname, '..', 'out');
 const DOCS = join(__dirname, '..', '..', '..', 'packages', 'muon', 'docs');
@@ -45,6 +45,10 @@ interface SweepResult {
  * One logistic-regression problem: a learning-rate sweep for each optimizer, then the best run
  * of each plotted as its gap to the optimum (estimated by a long AdamW run and every sweep).
  */
+// Each experiment's chart (an SVG string from @basin/plot); main() puts them side by side.
+type Panel = string;
+const chart = (title: string, yLabel: string, series: Series[]): Panel => lineChart(series, { title, xLabel: 'step', yLabel, logY: true, legend: 'inside', width: 540, height: 340 });
+
 function logisticExperiment(title: string, spread: number, steps: number): { panel: Panel; results: SweepResult[]; optimum: number } {
   const problem = makeLogistic({ seed: 3, spread });
   const runs: SweepResult[] = [];
@@ -74,10 +78,10 @@ function logisticExperiment(title: string, spread: number, steps: number): { pan
   const series: Series[] = [];
   for (const [name, color] of [['AdamW', ADAMW], ['Muon', MUON]] as const) {
     const b = best(name);
-    series.push({ name: `${name} (best lr ${b.learningRate})`, color, points: b.losses.map((l, i) => [i, Math.max(l - optimum, 1e-6)]) });
+    series.push({ label: `${name} (best lr ${b.learningRate})`, color, x: b.losses.map((_, i) => i), y: b.losses.map((l) => Math.max(l - optimum, 1e-6)) });
   }
   treeDispose(problem.batch);
-  return { panel: { title, xLabel: 'step', yLabel: 'loss - optimum', series, logY: true }, results: runs, optimum };
+  return { panel: chart(title, 'loss - optimum', series), results: runs, optimum };
 }
 
 type Batch = { x: tf.Tensor2D; y: tf.Tensor2D };
@@ -160,15 +164,17 @@ function mnistExperiment(epochs: number, batchSize: number, hidden: number): { p
     const rivals = results.filter((o) => o.name.split(' ')[0] === family);
     const isBest = rivals.every((o) => o.testLoss >= r.testLoss);
     const lr = r.name.match(/lr ([^;)]+)/)?.[1] ?? '';
+    const points = smooth(r.losses);
     return {
-      name: `${family} ${lr}: test ${(100 * r.testAccuracy).toFixed(1)}%`,
+      label: `${family} ${lr}: test ${(100 * r.testAccuracy).toFixed(1)}%`,
       color: family === 'AdamW' ? ADAMW : MUON,
-      points: smooth(r.losses),
+      x: points.map((p) => p[0]),
+      y: points.map((p) => p[1]),
       dashed: !isBest,
     };
   });
   return {
-    panel: { title: `MNIST MLP 784-${hidden}-10, batch ${batchSize}, ${epochs} epochs, cosine lr`, xLabel: 'step', yLabel: 'train loss (EMA 0.9)', series, logY: true },
+    panel: chart(`MNIST MLP 784-${hidden}-10, batch ${batchSize}, ${epochs} epochs, cosine lr`, 'train loss (EMA 0.9)', series),
     results,
   };
 }
@@ -186,15 +192,15 @@ async function main(): Promise<void> {
   const iso = logisticExperiment('Logistic regression, isotropic features, cosine lr', 0, 150);
   console.log('\nlogistic regression, feature scales 0.1 .. 10');
   const ill = logisticExperiment('Logistic regression, feature scales 0.1..10, cosine lr', 1, 150);
-  writeFileSync(join(OUT, 'logistic.svg'), renderPanels([iso.panel, ill.panel]));
+  writeFileSync(join(OUT, 'logistic.svg'), panels([iso.panel, ill.panel]));
 
   console.log(`\nMNIST MLP (8,000 training digits, ${epochs} epochs)`);
   const mnist = mnistExperiment(epochs, 128, 128);
-  writeFileSync(join(OUT, 'mnist.svg'), renderPanels([mnist.panel]));
+  writeFileSync(join(OUT, 'mnist.svg'), mnist.panel);
 
   const caption = `Basin @basin/muon vs AdamW on TF.js backend '${choice.name}' (examples/muon-vs-adamw)`;
   const combined = join(OUT, 'muon-vs-adamw.svg');
-  writeFileSync(combined, renderPanels([iso.panel, ill.panel, mnist.panel], caption));
+  writeFileSync(combined, panels([iso.panel, ill.panel, mnist.panel], { caption }));
   mkdirSync(DOCS, { recursive: true });
   copyFileSync(combined, join(DOCS, 'muon-vs-adamw.svg'));
   writeFileSync(

@@ -10,7 +10,7 @@ import { useBackend } from '@basin/backends';
 import { adamw, mulberry32, Trainer, treeDispose, type Transform, type Tree } from '@basin/core';
 import { shampoo, type ShampooState } from '@basin/shampoo';
 import { accuracy, loadMnist } from '@basin/example-data';
-import { lineChart, type Series } from './svg';
+import { lineChart, type Series } from '@basin/plot';
 
 const OUT = join(__dirname, '..', 'out');
 
@@ -84,13 +84,13 @@ async function main(): Promise<void> {
     const rootFailures = name.startsWith('Shampoo') ? (state[0] as ShampooState).rootFailures : 0;
     console.log(`  ${name.padEnd(16)} test loss ${testLoss.toFixed(4)}  test acc ${(100 * testAccuracy).toFixed(2)}%  ${msPerStep.toFixed(1)} ms/step  root failures ${rootFailures}`);
     let ema = losses[0];
-    series.push({ name: `${name}: test ${(100 * testAccuracy).toFixed(1)}%`, color, dashed: !solid, points: losses.map((l, i) => [i, (ema = 0.9 * ema + 0.1 * l)]) });
+    series.push({ label: `${name}: test ${(100 * testAccuracy).toFixed(1)}%`, color, dashed: !solid, x: losses.map((_, i) => i), y: losses.map((l) => (ema = 0.9 * ema + 0.1 * l)) });
     results.push({ name, testLoss, testAccuracy, msPerStep, rootFailures, trainLoss: losses });
     trainer.dispose();
   }
   treeDispose(data);
   mkdirSync(OUT, { recursive: true });
-  writeFileSync(join(OUT, 'shampoo-vs-adamw.svg'), lineChart(`MNIST MLP 784-128-10, batch ${batchSize}, ${epochs} epochs (${choice.name})`, 'step', 'train loss, EMA 0.9', series));
+  writeFileSync(join(OUT, 'shampoo-vs-adamw.svg'), lineChart(series, { title: `MNIST MLP 784-128-10, batch ${batchSize}, ${epochs} epochs (${choice.name})`, xLabel: 'step', yLabel: 'train loss, EMA 0.9', logY: true, legend: 'inside', width: 560, height: 360 }));
   writeFileSync(join(OUT, 'results.json'), JSON.stringify({ backend: choice.name, epochs, results }, null, 1));
 }
 

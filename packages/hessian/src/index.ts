@@ -37,5 +37,8 @@ export { filterNormalizedDirection } from './landscape/directions';
 export type { DirectionOptions } from './landscape/directions';
 export { lossSlice1D, lossSlice2D, linearPath } from './landscape/slices';
 export type { Slice1D, Slice2D, SliceOptions } from './landscape/slices';
+// Charts from @basin/plot: lineChart(lossSlice1D(...)), heatMap(lossSlice2D(...)), densityPlot(spectralDensity(...)).
+export { lineChart, heatMap, densityPlot } from '@basin/plot';
+export type { LineChartOptions, HeatMapOptions, DensityPlotOptions } from '@basin/plot';
 export { lineChartSvg, densitySvg, heatmapSvg } from './plot/svg';
 export type { Series, ChartOptions } from './plot/svg';
