@@ -20,7 +20,7 @@ import { mulberry32, sgd, Trainer, valueAndGrad, type Tree } from '@basin/core';
 import { accuracy, loadMnist } from '@basin/example-data';
 import { datasetGradient, svrg, svrgVariance, type SvrgState } from '@basin/variance-reduction';
 import { lenet, mlp, type Net } from './nets';
-import { lineChartLogY } from './plot';
+import { lineChart } from '@basin/plot';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
@@ -187,6 +187,12 @@ interface Results {
 /** out/variance-ratio[-TAG].svg (per layer, every measurement) and out/within-epoch[-TAG].svg (whole model, by position in the epoch). */
 function writeFigures(r: Results): void {
   const levels = [{ y: 1, label: 'no reduction' }, { y: 2, label: '2x' }];
+  // Log-y line charts with a marker at every measurement (@basin/plot).
+  const lineChartLogY = (series: { name: string; points: [number, number][]; dashed?: boolean }[], options: { title: string; xLabel: string; yLabel: string }): string =>
+    lineChart(
+      series.map((c) => ({ label: c.name, x: c.points.map((p) => p[0]), y: c.points.map((p) => p[1]), dashed: c.dashed, style: 'both' as const })),
+      { ...options, logY: true, levels, width: 860, height: 440 },
+    );
   const fractions = [...new Set(r.measurements.map((m) => m.fraction))].sort((a, b) => a - b);
   const percent = (f: number) => `${Math.round(f * 100)}%`;
   const curves = [
@@ -197,7 +203,6 @@ function writeFigures(r: Results): void {
     title: `${r.net} on MNIST: SGD variance / SVRG variance, per layer (lr ${r.learningRate}, momentum ${r.momentum})`,
     xLabel: `epochs done (measured ${fractions.map(percent).join(', ')} into each; snapshot at each start)`,
     yLabel: 'variance ratio (log scale)',
-    levels,
   }));
   const within = fractions.map((f) => ({
     name: `${percent(f)} into the epoch`,
@@ -207,7 +212,6 @@ function writeFigures(r: Results): void {
     title: `${r.net}: variance ratio of the whole model, by position in the epoch`,
     xLabel: 'epoch',
     yLabel: 'variance ratio (log scale)',
-    levels,
   }));
 }
 

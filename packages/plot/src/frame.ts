@@ -115,7 +115,11 @@ export function axes(area: Area, x: Scale, xTicks: readonly number[], y: Scale, 
 /** The box around the plot, the title and the axis labels. */
 export function labels(frame: Frame, area: Area): string[] {
   const out = [`<rect class="frame" x="${area.left}" y="${area.top}" width="${px(area.width)}" height="${px(area.height)}" fill="none" stroke="#444"/>`];
-  if (frame.title) out.push(`<text class="title" x="${px(frame.width / 2)}" y="22" text-anchor="middle" font-size="14" font-weight="bold">${escapeXml(frame.title)}</text>`);
+  if (frame.title) {
+    // A long title shrinks to fit (bold text is about 10% wider).
+    const size = Math.max(8, Math.min(14, Math.floor((10 * (frame.width - 16)) / (11 * textWidth(frame.title, 1)))));
+    out.push(`<text class="title" x="${px(frame.width / 2)}" y="22" text-anchor="middle" font-size="${size}" font-weight="bold">${escapeXml(frame.title)}</text>`);
+  }
   if (frame.xLabel) out.push(`<text class="x-label" x="${px(area.left + area.width / 2)}" y="${px(area.top + area.height + 38)}" text-anchor="middle">${escapeXml(frame.xLabel)}</text>`);
   if (frame.yLabel) {
     out.push(`<text class="y-label" transform="translate(14 ${px(area.top + area.height / 2)}) rotate(-90)" text-anchor="middle">${escapeXml(frame.yLabel)}</text>`);

@@ -161,3 +161,23 @@ describe('lineChart', () => {
     expect(e.message).toMatch(message);
   });
 });
+
+describe('lineChart extras', () => {
+  it('draws reference levels across the plot, inside the y range', () => {
+    const svg = parseSvg(lineChart({ x: [0, 1, 2], y: [3, 4, 5] }, { logY: true, levels: [{ y: 1, label: 'no <reduction>' }, { y: 2 }] }));
+    const levels = findAll(svg, 'line', 'level');
+    expect(levels).toHaveLength(2);
+    const y = readAxis(svg, 'y', true);
+    expect(y.toData(Number(levels[0].attrs.y1))).toBeCloseTo(1, 2);
+    expect(y.values[0]).toBeLessThanOrEqual(1);
+    expect(findOne(svg, 'text', 'level-label').text).toBe('no <reduction>');
+    expect(() => lineChart({ x: [0], y: [1] }, { logY: true, levels: [{ y: 0 }] })).toThrow(/^lineChart: levels\[0\]\.y must be a number > 0, got 0$/);
+  });
+
+  it('shrinks a title too long for the width', () => {
+    const short = findOne(parseSvg(lineChart({ x: [0, 1], y: [0, 1] }, { title: 'loss' })), 'text', 'title');
+    const long = findOne(parseSvg(lineChart({ x: [0, 1], y: [0, 1] }, { title: 'a title far too long for a small chart of three hundred pixels', width: 300 })), 'text', 'title');
+    expect(short.attrs['font-size']).toBe('14');
+    expect(Number(long.attrs['font-size'])).toBeLessThan(14);
+  });
+});

@@ -1,6 +1,6 @@
 // Line charts (and scatter plots): several series on shared axes, linear or log, with a legend.
 import { PALETTE } from './color';
-import { checkBoolean, checkDomain, checkNumbers, checkOneOf, checkOptions, checkString, describe, fail, isRecord, type Numbers } from './errors';
+import { checkBoolean, checkDomain, checkNumber, checkNumbers, checkOneOf, checkOptions, checkString, describe, fail, isRecord, type Numbers } from './errors';
 import { escapeXml, px, textWidth } from './format';
 import { axes, clipDef, finish, FONT_SIZE, frameOptions, ID_TOKEN, labels, legend, legendPlace, legendWidth, openDocument, plotArea, tickCount, tickLabels, type Frame, type FrameOptions, type LegendEntry, type LegendPlace } from './frame';
 import { niceDomain, scale, type Scale } from './scale';
@@ -41,6 +41,13 @@ export interface LineChartOptions extends FrameOptions {
   yDomain?: Domain;
   /** Where the legend goes: `'right'` of the plot (default), `'inside'` its top-right corner, or `'none'`. */
   legend?: LegendPlace;
+  /** Horizontal reference lines (dashed grey), e.g. an optimum or a ratio of 1, labelled at the right end. */
+  levels?: readonly Level[];
+}
+
+export interface Level {
+  y: number;
+  label?: string;
 }
 
 /** A series after checking: arrays of numbers, a colour and a style. */
@@ -95,6 +102,16 @@ export interface XYOptions {
   xDomain: Domain;
   yDomain: Domain;
   legend: LegendPlace;
+  levels: Required<Level>[];
+}
+
+function checkLevels(owner: string, value: unknown, log: boolean): Required<Level>[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) return fail(owner, `levels must be an array of { y, label? }, got ${describe(value)}`);
+  return value.map((l, k) => {
+    if (!isRecord(l)) return fail(owner, `levels[${k}] must be a record { y, label? }, got ${describe(l)}`);
+    return { y: checkNumber(owner, `levels[${k}].y`, l.y, log ? { min: 0, minExclusive: true } : {}), label: checkString(owner, `levels[${k}].label`, l.label) };
+  });
 }
 
 export function xyOptions(owner: string, o: Partial<Record<keyof LineChartOptions, unknown>>, defaults: { xLabel?: string; yLabel?: string; logY?: boolean }): XYOptions {
@@ -107,6 +124,7 @@ export function xyOptions(owner: string, o: Partial<Record<keyof LineChartOption
     xDomain: checkDomain(owner, 'xDomain', o.xDomain, logX),
     yDomain: checkDomain(owner, 'yDomain', o.yDomain, logY),
     legend: legendPlace(owner, o.legend),
+    levels: checkLevels(owner, o.levels, logY),
   };
 }
 
@@ -145,6 +163,7 @@ export function xyChart(
   niceX = false,
 ): string {
   const xDomain = resolveDomain(o.xDomain, xData, o.logX, niceX);
+  for (const { y } of o.levels) yData = [Math.min(yData[0], y), Math.max(yData[1], y)];
   const yDomain = resolveDomain(o.yDomain, yData, o.logY, true);
   const { frame } = o;
   const probeY = scale(yDomain, [frame.height, 0], o.logY);
@@ -161,6 +180,11 @@ export function xyChart(
     clipDef(area),
     ...axes(area, x, xTicks, y, y.ticks(tickCount(area.height, 55))),
     `<g class="data" clip-path="url(#${ID_TOKEN}-clip)">`,
+    ...o.levels.flatMap(({ y: v, label }) => {
+      const p = px(y.map(v));
+      const line = `<line class="level" x1="${area.left}" x2="${px(area.left + area.width)}" y1="${p}" y2="${p}" stroke="#888" stroke-dasharray="4 4"/>`;
+      return label ? [line, `<text class="level-label" x="${px(area.left + area.width - 4)}" y="${px(y.map(v) - 4)}" text-anchor="end" fill="#555">${escapeXml(label)}</text>`] : [line];
+    }),
     ...draw(x, y),
     '</g>',
     ...labels(frame, area),
