@@ -1,6 +1,6 @@
 import { tf, expectClose, expectNoLeak } from '@basin/testing';
-import { sgd, Tree, treeToVector } from '@basin/core';
-import { ensembleAverage, fgeLearningRate, FgeTrainer, isFgeSnapshotStep, ModelFgeTrainer } from './fge';
+import { modelAdapter, ModelBatch, sgd, Tree, treeToVector } from '@basin/core';
+import { ensembleAverage, fgeLearningRate, FgeTrainer, isFgeSnapshotStep, ModelFgeTrainer, ModelSnapshot } from './fge';
 
 describe('fast geometric ensembling', () => {
   it('the cyclical learning rate goes linearly high -> low -> high each cycle', () => {
@@ -65,5 +65,23 @@ describe('fast geometric ensembling', () => {
     keras.dispose();
     tf.dispose([x, y]);
   });
-});
 
+  it('ModelFgeTrainer is FgeTrainer over core\'s model adapter: the same losses and snapshots (statistics included), bit for bit', () => {
+    const make = () => tf.sequential({ layers: [tf.layers.dense({ units: 4, inputShape: [2], kernelInitializer: tf.initializers.glorotNormal({ seed: 3 }) }), tf.layers.batchNormalization({ momentum: 0.5 }), tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: 4 }) })] });
+    const x = tf.randomNormal([6, 2], 0, 1, 'float32', 2);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3);
+    const a = make();
+    const b = make();
+    const schedule = { transform: (lr: number | ((s: number) => number)) => sgd({ learningRate: lr }), high: 0.5, low: 0.05, cycleSteps: 2 };
+    const twin = new ModelFgeTrainer(a, { ...schedule, loss: 'categoricalCrossentropy' });
+    const one = new FgeTrainer<ModelBatch>({ ...schedule, model: modelAdapter(b, { loss: 'categoricalCrossentropy' }) });
+    for (let k = 0; k < 4; k++) expect(one.step({ x, y })).toBe(twin.trainOnBatch(x, y));
+    expect(one.snapshots).toHaveLength(2);
+    const flat = (s: ModelSnapshot) => [...s.weights, ...s.statistics].flatMap((t) => Array.from(t.dataSync()));
+    one.snapshots.forEach((s, i) => expect(flat(s as unknown as ModelSnapshot)).toEqual(flat(twin.snapshots[i])));
+    expect(twin.trainer.steps).toBe(4);
+    one.dispose();
+    twin.dispose();
+    tf.dispose([x, y]);
+  });
+});

@@ -1,26 +1,33 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BasinError,
+  checkInputShape,
+  checkModel,
   checkNumber,
   checkTransform,
   entryPoint,
   isTensor,
   LayersModelLike,
   LossFn,
+  ModelAdapter,
+  modelAdapter,
+  ModelBatch,
+  modelStatistics,
   ModelTrainer,
+  modelWeights,
   OutputLoss,
   OutputLossName,
   Schedule,
   StepOptions,
   runEntryPoint,
   Trainer,
+  TrainerOptions,
   Transform,
   Tree,
   treeClone,
   treeDispose,
 } from '@basin/core';
-import { checkInputShape, checkModel, ModelLike, modelStatistics, modelWeights, withSavedWeights, writeWeights } from './model-weights';
-import { checkFn, checkRows, checkXY, describeGot, optionsRecord } from './checks';
+import { checkFn, checkRows, describeGot, optionsRecord } from './checks';
 
 export interface FgeScheduleOptions {
   /** Learning rate at the start (and end) of each cycle, `alpha_1` in the paper. */
@@ -93,24 +100,46 @@ export interface FgeTrainerOptions<B> extends FgeScheduleOptions, StepOptions {
 }
 
 /**
- * Fast Geometric Ensembling on a functional loss: trains with the cyclical learning rate from a
- * trained start point and keeps a copy of the params at each cycle's low point. Predict with
- * `ensembleAverage(snapshots.map((p) => predict(p, x)))`.
+ * Options of an `FgeTrainer` over a `tf.LayersModel`: `model` is `modelAdapter(model, { loss })`,
+ * whose current weights are the start point; the batch is `{ x, y }`.
+ */
+export interface AdapterFgeTrainerOptions extends FgeScheduleOptions, StepOptions {
+  model: ModelAdapter;
+  /** Builds the optimizer from the cyclical learning rate, e.g. `(lr) => sgd({ learningRate: lr, momentum: 0.9 })`. */
+  transform: (learningRate: Schedule) => Transform<any>;
+}
+
+/** One snapshot of a LayersModel: trainable weights and BatchNorm statistics, in model order. */
+export interface ModelSnapshot {
+  weights: tf.Tensor[];
+  statistics: tf.Tensor[];
+}
+
+/**
+ * Fast Geometric Ensembling on a functional loss or a `tf.LayersModel`: trains (core's `Trainer`)
+ * with the cyclical learning rate from a trained start point and keeps a snapshot at each cycle's
+ * low point: a copy of the params, or for a model (`{ model: modelAdapter(model, { loss }) }`) a
+ * `ModelSnapshot` of its weights and statistics. Predict with
+ * `ensembleAverage(snapshots.map((p) => predict(p, x)))` (`ModelFgeTrainer.predict` does it for a
+ * model). For a model the loss it minimises and reports includes the model's own losses, such as
+ * weight regularizers, as `model.fit`.
  */
 export class FgeTrainer<B extends Tree = Tree> {
+  /** The snapshots: params trees, or `ModelSnapshot`s for a model. */
   readonly snapshots: Tree[] = [];
-  private readonly trainer: Trainer<B>;
+  /** The trainer it runs (over the model adapter, for a model). */
+  readonly trainer: Trainer<B>;
   private readonly cycleSteps: number;
 
   private disposed = false;
 
-  constructor(options: FgeTrainerOptions<B>) {
+  constructor(options: FgeTrainerOptions<B> | AdapterFgeTrainerOptions) {
     const owner = 'FgeTrainer';
     this.trainer = runEntryPoint(owner, () => {
       checkSchedule(owner, options);
-      const { loss, params, transform, high, low, cycleSteps, ...stepOptions } = options;
+      const { transform, high, low, cycleSteps, ...rest } = options;
       const built = makeTransform(owner, transform, fgeLearningRate({ high, low, cycleSteps }));
-      return new Trainer<B>({ transform: built, loss, params, ...stepOptions });
+      return new Trainer<B>({ ...rest, transform: built } as TrainerOptions<B>);
     });
     this.cycleSteps = options.cycleSteps;
   }
@@ -129,9 +158,16 @@ export class FgeTrainer<B extends Tree = Tree> {
       if (this.disposed) throw new BasinError('FgeTrainer.step: the trainer was disposed');
       const index = this.trainer.steps;
       const loss = this.trainer.step(batch);
-      if (isFgeSnapshotStep(index, this.cycleSteps)) this.snapshots.push(treeClone(this.trainer.params));
+      if (isFgeSnapshotStep(index, this.cycleSteps)) this.snapshots.push(this.snapshot());
       return loss;
     });
+  }
+
+  private snapshot(): Tree {
+    const adapter = this.trainer.model;
+    if (adapter === undefined) return treeClone(this.trainer.params);
+    const snapshot: ModelSnapshot = { weights: modelWeights(adapter.model), statistics: modelStatistics(adapter.model) };
+    return snapshot as unknown as Tree;
   }
 
   dispose(): void {
@@ -148,50 +184,42 @@ export interface ModelFgeTrainerOptions extends FgeScheduleOptions, StepOptions 
   transform: (learningRate: Schedule) => Transform<any>;
 }
 
-/** One snapshot of a LayersModel: trainable weights and BatchNorm statistics, in model order. */
-export interface ModelSnapshot {
-  weights: tf.Tensor[];
-  statistics: tf.Tensor[];
-}
-
 /**
- * Fast Geometric Ensembling for a `tf.LayersModel` (core's `ModelTrainer` with the cyclical
- * learning rate; the loss it minimises and reports includes the model's own losses, such as weight
- * regularizers, as `model.fit`). `predict(x)` averages the snapshots' outputs, each with its own
- * statistics.
+ * Fast Geometric Ensembling for a `tf.LayersModel`: a name for `FgeTrainer` over
+ * `modelAdapter(model, { loss })`, with `trainOnBatch(x, y)` and `predict(x)`, which averages the
+ * snapshots' outputs, each with its own statistics. The loss it minimises and reports includes the
+ * model's own losses, such as weight regularizers, as `model.fit`.
  */
 export class ModelFgeTrainer {
-  readonly snapshots: ModelSnapshot[] = [];
+  /** The model-shaped view of the trainer the FGE trainer runs. */
   readonly trainer: ModelTrainer;
-  private readonly model: ModelLike;
-  private readonly cycleSteps: number;
+  private readonly fge: FgeTrainer<ModelBatch>;
+  private readonly model: LayersModelLike;
 
   private disposed = false;
 
-  constructor(model: ModelLike, options: ModelFgeTrainerOptions) {
+  constructor(model: LayersModelLike, options: ModelFgeTrainerOptions) {
     const owner = 'ModelFgeTrainer';
-    this.trainer = runEntryPoint(owner, () => {
+    this.fge = runEntryPoint(owner, () => {
       checkModel(owner, model);
       checkSchedule(owner, options);
-      const { loss, transform, high, low, cycleSteps, ...stepOptions } = options;
-      const built = makeTransform(owner, transform, fgeLearningRate({ high, low, cycleSteps }));
-      // Core's LayersModelLike declares read() as tf.Variable; a LayersModel's weights are variables.
-      return new ModelTrainer(model as unknown as LayersModelLike, { transform: built, loss, ...stepOptions });
+      const { loss, ...rest } = options;
+      return new FgeTrainer<ModelBatch>({ ...rest, model: modelAdapter(model, { loss }) });
     });
+    this.trainer = ModelTrainer.over(this.fge.trainer);
     this.model = model;
-    this.cycleSteps = options.cycleSteps;
+  }
+
+  /** Snapshots of the weights and statistics at each cycle's low point, in model order. */
+  get snapshots(): ModelSnapshot[] {
+    return this.fge.snapshots as unknown as ModelSnapshot[];
   }
 
   /** One step on a batch; snapshots after a low-point step. Returns the loss before the step. */
   trainOnBatch(x: tf.Tensor, y: tf.Tensor): number {
     return runEntryPoint('ModelFgeTrainer.trainOnBatch', () => {
       if (this.disposed) throw new BasinError('ModelFgeTrainer.trainOnBatch: the trainer was disposed');
-      checkXY('ModelFgeTrainer.trainOnBatch', x, y);
-      checkInputShape('ModelFgeTrainer.trainOnBatch', this.model, x);
-      const index = this.trainer.steps;
-      const loss = this.trainer.trainOnBatch(x, y);
-      if (isFgeSnapshotStep(index, this.cycleSteps)) this.snapshots.push({ weights: modelWeights(this.model), statistics: modelStatistics(this.model) });
-      return loss;
+      return this.fge.step({ x, y });
     });
   }
 
@@ -203,17 +231,14 @@ export class ModelFgeTrainer {
       checkRows(owner, 'x', x);
       checkInputShape(owner, this.model, x);
       if (this.snapshots.length === 0) throw new BasinError(`${owner}: no snapshots yet (train past the first cycle middle)`);
+      const adapter = this.fge.trainer.model as ModelAdapter;
       const outputs: tf.Tensor[] = [];
       try {
-        withSavedWeights(this.model, () =>
-          this.snapshots.forEach((s) => {
-            writeWeights(this.model.trainableWeights, s.weights);
-            writeWeights(this.model.nonTrainableWeights, s.statistics);
-            const out = this.model.apply(x, { training: false });
-            if (!(out instanceof tf.Tensor)) throw new BasinError(`${owner}: the model must have a single output tensor`);
-            outputs.push(out);
-          }),
-        );
+        for (const s of this.snapshots) {
+          const out = adapter.withWeights(s.weights, s.statistics, () => this.model.apply(x, { training: false }));
+          if (!(out instanceof tf.Tensor)) throw new BasinError(`${owner}: the model must have a single output tensor`);
+          outputs.push(out);
+        }
         return ensembleAverage(outputs);
       } finally {
         tf.dispose(outputs);
@@ -224,8 +249,6 @@ export class ModelFgeTrainer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.trainer.dispose();
-    this.snapshots.forEach((s) => tf.dispose([...s.weights, ...s.statistics]));
-    this.snapshots.length = 0;
+    this.fge.dispose();
   }
 }

@@ -1,8 +1,9 @@
 import { tf, expectClose, expectNoLeak } from '@basin/testing';
-import { GradFn, sgd, Transform, treeFromVector, treeToVector, valueAndGrad, outputLosses, Tree } from '@basin/core';
+import { GradFn, modelAdapter, ModelBatch, sgd, Transform, treeFromVector, treeToVector, valueAndGrad, outputLosses, Tree } from '@basin/core';
 import { Curve, CurveParams } from './curve';
 import { curveLoss } from './curve-loss';
 import { ModelCurveTrainer } from './model-curve-trainer';
+import { CurveTrainer } from './curve-trainer';
 import { modelWeights } from './model-weights';
 
 const makeModel = (seed: number) => {
@@ -181,5 +182,57 @@ describe('ModelCurveTrainer with model losses (regularizers)', () => {
     expect(flat(modelWeights(a))).toEqual(flat(wa));
     trainer.dispose();
     curve.dispose();
+  });
+});
+
+describe('ModelCurveTrainer is CurveTrainer over core\'s model adapter', () => {
+  const x = tf.randomNormal([8, 4], 0, 1, 'float32', 5);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2, 1, 0], 'int32'), 3);
+  const withBatchNorm = (seed: number) => {
+    const model = tf.sequential();
+    model.add(tf.layers.dense({ units: 5, inputShape: [4], kernelInitializer: tf.initializers.glorotNormal({ seed }), kernelRegularizer: tf.regularizers.l2({ l2: 0.1 }) }));
+    model.add(tf.layers.batchNormalization({ momentum: 0.5 }));
+    model.add(tf.layers.dense({ units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 1 }) }));
+    return model;
+  };
+
+  it('new CurveTrainer({ curve, model: modelAdapter(model, { loss }) }) takes the same steps, bit for bit, and borrows the model', () => {
+    const a = withBatchNorm(1);
+    const wa = modelWeights(a);
+    const wb = modelWeights(withBatchNorm(40));
+    const curve = new Curve(wa, wb, { bends: 1 });
+    const options = { curve, transform: sgd({ learningRate: 0.2, momentum: 0.9 }), weightDecay: 1e-3, seed: 2 };
+    const before = [...a.trainableWeights, ...a.nonTrainableWeights].map((w) => Array.from(w.read().dataSync()));
+    const t1 = new ModelCurveTrainer(a, { ...options, loss: 'categoricalCrossentropy' });
+    const t2 = new CurveTrainer<ModelBatch>({ ...options, model: modelAdapter(a, { loss: 'categoricalCrossentropy' }) });
+    for (let k = 0; k < 3; k++) expect(t2.step({ x, y })).toBe(t1.trainOnBatch(x, y));
+    expect(flat(t2.params)).toEqual(flat(t1.params));
+    expect(t2.lastT).toBe(t1.lastT);
+    const r1 = t1.lossAndGrads(x, y, 0.4);
+    const r2 = t2.lossAndGrads({ x, y }, 0.4);
+    expect(Array.from(r2.loss.dataSync())).toEqual(Array.from(r1.loss.dataSync()));
+    expect(flat(r2.grads)).toEqual(flat(r1.grads));
+    // Weights and BatchNorm statistics are as they were: the model is only borrowed.
+    expect([...a.trainableWeights, ...a.nonTrainableWeights].map((w) => Array.from(w.read().dataSync()))).toEqual(before);
+    expect(t1.trainer).toBeInstanceOf(CurveTrainer);
+    tf.dispose([r1, r2] as never);
+    [t1, t2].forEach((t) => t.dispose());
+    curve.dispose();
+  });
+
+  it('CurveTrainer checks the model, its batches and the endpoints, naming itself', () => {
+    const a = withBatchNorm(1);
+    const curve = new Curve(modelWeights(a), modelWeights(withBatchNorm(3)));
+    const other = new Curve([tf.zeros([2, 2])], [tf.ones([2, 2])]);
+    expect(() => new CurveTrainer({ curve, model: a as never, transform: sgd({ learningRate: 0.1 }) })).toThrow(/^CurveTrainer: model must be a model adapter, modelAdapter\(model, \{ loss \}\)/);
+    expect(() => new CurveTrainer({ curve: other, model: modelAdapter(a, { loss: 'meanSquaredError' }), transform: sgd({ learningRate: 0.1 }) })).toThrow(/^CurveTrainer: the curve endpoint tree has 1 tensors but the model has 6 trainable weights/);
+    const trainer = new CurveTrainer<ModelBatch>({ curve, model: modelAdapter(a, { loss: 'meanSquaredError' }), transform: sgd({ learningRate: 0.1 }) });
+    const yShort = tf.zeros([3, 3]);
+    expect(() => trainer.step({ x, y: yShort })).toThrow(/^CurveTrainer.step: x has 8 rows but y has 3/);
+    expect(trainer.steps).toBe(0);
+    trainer.dispose();
+    curve.dispose();
+    other.dispose();
+    yShort.dispose();
   });
 });

@@ -1,19 +1,35 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, entryPoint, modelRegularizationLoss, OutputLoss, OutputLossName, resolveOutputLoss, runEntryPoint, Tree } from '@basin/core';
+import {
+  BasinError,
+  checkInputShape,
+  checkModel,
+  checkNumber,
+  entryPoint,
+  LayersModelLike,
+  LayerVariableLike,
+  leavesInWeightOrder,
+  ModelLossesLike,
+  modelRegularizationLoss,
+  OutputLoss,
+  OutputLossName,
+  resolveOutputLoss,
+  runEntryPoint,
+  Tree,
+  withSavedWeights,
+} from '@basin/core';
 import type { PointEvaluator, PointMetrics } from './evaluate';
-import { checkInputShape, checkModel, leavesInWeightOrder, ModelLike, WeightLike, withSavedWeights } from './model-weights';
 import { checkBoolean, checkXY, describeGot, isRecord, optionsRecord } from './checks';
 
 /** A layer as far as BatchNorm recomputation needs it (tfjs-layers' `BatchNormalization`). */
-interface LayerLike {
+interface LayerLike extends ModelLossesLike {
   getClassName(): string;
   momentum?: number;
-  movingMean?: WeightLike;
-  movingVariance?: WeightLike;
+  movingMean?: LayerVariableLike;
+  movingVariance?: LayerVariableLike;
 }
 
 /** A LayersModel with its layers listed (any `tf.LayersModel` is one). */
-export interface ModelWithLayers extends ModelLike {
+export interface ModelWithLayers extends LayersModelLike {
   readonly layers?: readonly LayerLike[];
 }
 
@@ -69,13 +85,13 @@ export const recomputeBatchNorm = entryPoint('recomputeBatchNorm', function reco
   const stats = layers.flatMap((layer) => [layer.movingMean, layer.movingVariance]);
   if (stats.some((v) => v === undefined)) throw new BasinError(`${owner}: a BatchNormalization layer has no moving statistics (is the model built?)`);
   const momenta = layers.map((l) => l.momentum);
-  const saved = stats.map((v) => tf.clone((v as WeightLike).read()));
+  const saved = stats.map((v) => tf.clone((v as LayerVariableLike).read()));
   let done = false;
   try {
     // Only the BatchNorm statistics are reset: other non-trainable weights (frozen layers) stay.
     stats.forEach((v, i) => {
-      const fresh = tf.fill((v as WeightLike).read().shape, i % 2 === 0 ? 0 : 1);
-      (v as WeightLike).write(fresh);
+      const fresh = tf.fill((v as LayerVariableLike).read().shape, i % 2 === 0 ? 0 : 1);
+      (v as LayerVariableLike).write(fresh);
       fresh.dispose();
     });
     batches(x.shape[0], batchSize).forEach(([start, size], b) => {
@@ -89,7 +105,7 @@ export const recomputeBatchNorm = entryPoint('recomputeBatchNorm', function reco
   } finally {
     layers.forEach((l, i) => { l.momentum = momenta[i]; });
     // On an error path the statistics go back to what they were.
-    if (!done) stats.forEach((v, i) => (v as WeightLike).write(saved[i]));
+    if (!done) stats.forEach((v, i) => (v as LayerVariableLike).write(saved[i]));
     tf.dispose(saved);
   }
 });

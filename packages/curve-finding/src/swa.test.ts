@@ -1,5 +1,5 @@
 import { tf, expectClose, expectNoLeak } from '@basin/testing';
-import { isBasinError, sgd, Tree, treeToVector } from '@basin/core';
+import { isBasinError, modelAdapter, ModelBatch, sgd, Tree, treeDispose, treeToVector } from '@basin/core';
 import { isSwaSampleStep, ModelSwaTrainer, refreshBatchNorm, swaLearningRate, SwaTrainer } from './swa';
 
 const flat = (t: unknown) => Array.from(treeToVector(t as Tree).dataSync());
@@ -134,5 +134,25 @@ describe('stochastic weight averaging', () => {
     expect(model.nonTrainableWeights.map((w) => Array.from(w.read().dataSync()))).toEqual(before);
     expect((model.layers[1] as unknown as BatchNorm).momentum).toBe(0.99);
     tf.dispose(x);
+  });
+
+  it('ModelSwaTrainer is SwaTrainer over core\'s model adapter: the same losses and average (keyed by weight name), bit for bit', () => {
+    const a = makeModel(9);
+    const b = makeModel(9);
+    const x = tf.randomNormal([6, 4], 0, 1, 'float32', 12);
+    const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3);
+    const options = { transform: sgd({ learningRate: swaLearningRate({ high: 0.2, low: 0.05, cycleSteps: 2 }) }), start: 2, every: 2 };
+    const twin = new ModelSwaTrainer(a, { ...options, loss: 'categoricalCrossentropy' });
+    const one = new SwaTrainer<ModelBatch>({ ...options, model: modelAdapter(b, { loss: 'categoricalCrossentropy' }) });
+    for (let k = 0; k < 6; k++) expect(one.step({ x, y })).toBe(twin.trainOnBatch(x, y));
+    expect(one.samples).toBe(twin.samples);
+    const average = one.average() as Record<string, tf.Tensor>;
+    expect(Object.keys(average)).toEqual(b.trainableWeights.map((w) => w.name));
+    const fromTwin = twin.averageWeights();
+    expect(b.trainableWeights.flatMap((w) => Array.from(average[w.name].dataSync()))).toEqual(flat(fromTwin));
+    expect(twin.trainer.steps).toBe(6);
+    treeDispose([average, fromTwin, x, y]);
+    one.dispose();
+    twin.dispose();
   });
 });

@@ -1,24 +1,29 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BasinError,
+  checkModel,
   checkNumber,
   checkTransform,
   entryPoint,
   LayersModelLike,
   LossFn,
+  ModelAdapter,
+  modelAdapter,
+  ModelBatch,
   ModelTrainer,
   OutputLoss,
   OutputLossName,
+  runEntryPoint,
   Schedule,
   StepOptions,
   Trainer,
+  TrainerOptions,
   Transform,
   Tree,
   treeClone,
   treeDispose,
   treeMap,
 } from '@basin/core';
-import { ModelLike, modelWeights, writeWeights } from './model-weights';
 import { batchNormLayers, ModelWithLayers } from './model-evaluator';
 
 // Stochastic Weight Averaging (Izmailov, Podoprikhin, Garipov, Vetrov & Wilson 2018, "Averaging
@@ -84,23 +89,41 @@ export interface SwaTrainerOptions<B> extends SwaAveragingOptions, StepOptions {
 }
 
 /**
- * SWA on a functional loss (no BatchNorm): trains with `transform` and keeps the running mean
- * of the params sampled after step n when `n >= start` and n is a multiple of `every`.
- * `average()` gives a copy of it to evaluate.
+ * Options of a `SwaTrainer` over a `tf.LayersModel`: `model` is `modelAdapter(model, { loss })`,
+ * whose current weights are the start point; the batch is `{ x, y }`.
+ */
+export interface AdapterSwaTrainerOptions extends SwaAveragingOptions, StepOptions {
+  model: ModelAdapter;
+  /** The optimizer, e.g. `sgd({ learningRate: swaLearningRate({ high: 0.05, low: 0.01, cycleSteps: 100 }), momentum: 0.9 })`. */
+  transform: Transform<any>;
+}
+
+/**
+ * SWA on a functional loss or a `tf.LayersModel`: trains (core's `Trainer`) with `transform` and
+ * keeps the running mean of the params sampled after step n when `n >= start` and n is a multiple
+ * of `every`. `average()` gives a copy of it to evaluate (for a model, a record keyed by weight
+ * name; write it in with `model.write(average)` and refresh the BatchNorm statistics with
+ * `refreshBatchNorm`, as `ModelSwaTrainer.applyAverage` does).
  */
 export class SwaTrainer<B extends Tree = Tree> {
   /** Weight sets averaged so far. */
   samples = 0;
+  /** The trainer it runs (over the model adapter, for a model). */
+  readonly trainer: Trainer<B>;
   private mean: Tree | undefined;
-  private readonly trainer: Trainer<B>;
   private readonly averaging: Required<SwaAveragingOptions>;
 
-  constructor(options: SwaTrainerOptions<B>) {
-    if (typeof options !== 'object' || options === null) throw new BasinError(`SwaTrainer: options must be { loss, params, transform }, got ${String(options)}`);
-    const { loss, params, transform, start, every, ...stepOptions } = options;
-    this.averaging = checkAveraging('SwaTrainer', { start, every });
-    checkTransform('SwaTrainer', 'transform', transform);
-    this.trainer = new Trainer<B>({ transform, loss, params, ...stepOptions });
+  constructor(options: SwaTrainerOptions<B> | AdapterSwaTrainerOptions) {
+    const owner = 'SwaTrainer';
+    const { trainer, averaging } = runEntryPoint(owner, () => {
+      if (typeof options !== 'object' || options === null) throw new BasinError(`${owner}: options must be { loss, params, transform } or { model, transform }, got ${String(options)}`);
+      const { transform, start, every, ...rest } = options;
+      const checked = checkAveraging(owner, { start, every });
+      checkTransform(owner, 'transform', transform);
+      return { averaging: checked, trainer: new Trainer<B>({ ...rest, transform } as TrainerOptions<B>) };
+    });
+    this.averaging = averaging;
+    this.trainer = trainer;
   }
 
   get params(): Tree {
@@ -113,20 +136,24 @@ export class SwaTrainer<B extends Tree = Tree> {
 
   /** One step; returns the loss before it. Adds the new params to the average when due. */
   step(batch: B): number {
-    const loss = this.trainer.step(batch);
-    if (isSwaSampleStep(this.trainer.steps, this.averaging)) {
-      const next = runningMean(this.mean, this.trainer.params, this.samples);
-      treeDispose(this.mean);
-      this.mean = next;
-      this.samples += 1;
-    }
-    return loss;
+    return runEntryPoint('SwaTrainer.step', () => {
+      const loss = this.trainer.step(batch);
+      if (isSwaSampleStep(this.trainer.steps, this.averaging)) {
+        const next = runningMean(this.mean, this.trainer.params, this.samples);
+        treeDispose(this.mean);
+        this.mean = next;
+        this.samples += 1;
+      }
+      return loss;
+    });
   }
 
   /** A copy of the averaged params (the caller owns it). */
   average(): Tree {
-    if (this.mean === undefined) throw new BasinError(`SwaTrainer.average: no params averaged yet (${this.steps} steps; averaging starts at step ${Math.max(this.averaging.start, this.averaging.every)})`);
-    return treeClone(this.mean);
+    return runEntryPoint('SwaTrainer.average', () => {
+      if (this.mean === undefined) throw new BasinError(`SwaTrainer.average: no params averaged yet (${this.steps} steps; averaging starts at step ${Math.max(this.averaging.start, this.averaging.every)})`);
+      return treeClone(this.mean);
+    });
   }
 
   dispose(): void {
@@ -243,10 +270,11 @@ export interface ModelSwaTrainerOptions extends SwaAveragingOptions, StepOptions
 }
 
 /**
- * SWA for a `tf.LayersModel` (core's `ModelTrainer` plus the running mean of the trainable
- * weights sampled after step n when `n >= start` and n is a multiple of `every`). At the end,
- * `applyAverage(xTrain)` writes the average into the model and refreshes its BatchNorm
- * statistics there (`refreshBatchNorm`): the SWA model.
+ * SWA for a `tf.LayersModel`: a name for `SwaTrainer` over `modelAdapter(model, { loss })` (the
+ * running mean of the trainable weights sampled after step n when `n >= start` and n is a
+ * multiple of `every`), with `trainOnBatch(x, y)`. At the end, `applyAverage(xTrain)` writes the
+ * average into the model and refreshes its BatchNorm statistics there (`refreshBatchNorm`): the
+ * SWA model.
  *
  *     const lr = swaLearningRate({ high: 0.05, low: 0.01, cycleSteps: 50 });
  *     const swa = new ModelSwaTrainer(model, { loss: 'categoricalCrossentropy', transform: sgd({ learningRate: lr, momentum: 0.9 }), every: 50 });
@@ -254,41 +282,39 @@ export interface ModelSwaTrainerOptions extends SwaAveragingOptions, StepOptions
  *     swa.applyAverage(xTrain); // model now holds the SWA weights and their statistics
  */
 export class ModelSwaTrainer {
-  /** Weight sets averaged so far. */
-  samples = 0;
+  /** The model-shaped view of the trainer the SWA trainer runs. */
   readonly trainer: ModelTrainer;
-  private mean: tf.Tensor[] | undefined;
-  private readonly model: ModelLike;
-  private readonly averaging: Required<SwaAveragingOptions>;
+  private readonly swa: SwaTrainer<ModelBatch>;
+  private readonly adapter: ModelAdapter;
 
-  constructor(model: ModelLike, options: ModelSwaTrainerOptions) {
-    if (typeof options !== 'object' || options === null) throw new BasinError(`ModelSwaTrainer: options must be { loss, transform }, got ${String(options)}`);
-    const { loss, transform, start, every, ...stepOptions } = options;
-    this.averaging = checkAveraging('ModelSwaTrainer', { start, every });
-    checkTransform('ModelSwaTrainer', 'transform', transform);
-    this.model = model;
-    // Core's LayersModelLike declares read() as tf.Variable; a LayersModel's weights are variables.
-    this.trainer = new ModelTrainer(model as unknown as LayersModelLike, { transform, loss, ...stepOptions });
+  constructor(model: LayersModelLike, options: ModelSwaTrainerOptions) {
+    const owner = 'ModelSwaTrainer';
+    this.swa = runEntryPoint(owner, () => {
+      checkModel(owner, model);
+      if (typeof options !== 'object' || options === null) throw new BasinError(`${owner}: options must be { loss, transform }, got ${String(options)}`);
+      const { loss, ...rest } = options;
+      return new SwaTrainer<ModelBatch>({ ...rest, model: modelAdapter(model, { loss }) });
+    });
+    this.adapter = this.swa.trainer.model as ModelAdapter;
+    this.trainer = ModelTrainer.over(this.swa.trainer);
+  }
+
+  /** Weight sets averaged so far. */
+  get samples(): number {
+    return this.swa.samples;
   }
 
   /** One step on a batch; returns the loss before the step. Adds the new weights to the average when due. */
   trainOnBatch(x: tf.Tensor, y: tf.Tensor): number {
-    const loss = this.trainer.trainOnBatch(x, y);
-    if (isSwaSampleStep(this.trainer.steps, this.averaging)) {
-      const current = modelWeights(this.model);
-      const next = runningMean(this.mean, current, this.samples) as tf.Tensor[];
-      tf.dispose(current);
-      if (this.mean !== undefined) tf.dispose(this.mean);
-      this.mean = next;
-      this.samples += 1;
-    }
-    return loss;
+    return runEntryPoint('ModelSwaTrainer.trainOnBatch', () => this.swa.step({ x, y }));
   }
 
   /** Copies of the averaged weights, in `model.trainableWeights` order (the caller owns them). */
   averageWeights(): tf.Tensor[] {
-    if (this.mean === undefined) throw new BasinError(`ModelSwaTrainer.averageWeights: no weights averaged yet (${this.trainer.steps} steps)`);
-    return this.mean.map((t) => tf.clone(t));
+    return runEntryPoint('ModelSwaTrainer.averageWeights', () => {
+      if (this.swa.samples === 0) throw new BasinError(`ModelSwaTrainer.averageWeights: no weights averaged yet (${this.trainer.steps} steps)`);
+      return this.adapter.leaves(this.swa.average());
+    });
   }
 
   /**
@@ -297,16 +323,22 @@ export class ModelSwaTrainer {
    * weights are replaced: call it when training is done.
    */
   applyAverage(x?: tf.Tensor, options: RefreshBatchNormOptions = {}): void {
-    if (this.mean === undefined) throw new BasinError(`ModelSwaTrainer.applyAverage: no weights averaged yet (${this.trainer.steps} steps)`);
-    const hasBatchNorm = batchNormLayers(this.model as ModelWithLayers).length > 0;
-    if (hasBatchNorm && x === undefined) throw new BasinError('ModelSwaTrainer.applyAverage: the model has BatchNormalization layers: pass the training inputs x to recompute their statistics');
-    writeWeights(this.model.trainableWeights, this.mean);
-    if (hasBatchNorm) refreshBatchNorm(this.model as ModelWithLayers, x!, options);
+    runEntryPoint('ModelSwaTrainer.applyAverage', () => {
+      if (this.swa.samples === 0) throw new BasinError(`ModelSwaTrainer.applyAverage: no weights averaged yet (${this.trainer.steps} steps)`);
+      const model = this.adapter.model as ModelWithLayers;
+      const hasBatchNorm = batchNormLayers(model).length > 0;
+      if (hasBatchNorm && x === undefined) throw new BasinError('ModelSwaTrainer.applyAverage: the model has BatchNormalization layers: pass the training inputs x to recompute their statistics');
+      const average = this.swa.average();
+      try {
+        this.adapter.write(average);
+      } finally {
+        treeDispose(average);
+      }
+      if (hasBatchNorm) refreshBatchNorm(model, x!, options);
+    });
   }
 
   dispose(): void {
-    this.trainer.dispose();
-    if (this.mean !== undefined) tf.dispose(this.mean);
-    this.mean = undefined;
+    this.swa.dispose();
   }
 }

@@ -1,5 +1,5 @@
 import { expectClose, expectNoLeak, tf } from '@basin/testing';
-import { treeDispose, treeFlatten, type Tree } from '@basin/core';
+import { modelAdapter, treeDispose, treeFlatten, type Tree } from '@basin/core';
 import { hessian } from './hessian';
 import { functionObjective, modelObjective } from './objective';
 import { topEigenvalues } from './spectrum/eigen';
@@ -180,6 +180,36 @@ describe('modelObjective with model losses (regularizers, addLoss)', () => {
     expectNoLeak(() => treeDispose(objective.valueAndGrad(moved) as unknown as Tree));
     expectNoLeak(() => treeDispose(hessian(objective).hvp(moved)));
     treeDispose([moved, a, b]);
+    model.dispose();
+  });
+});
+
+describe('modelObjective is functionObjective over core\'s model adapter', () => {
+  const x = tf.randomNormal([10, 4], 0, 1, 'float32', 3);
+  const y = tf.randomNormal([10, 3], 0, 1, 'float32', 4);
+  afterAll(() => tf.dispose([x, y]));
+
+  it('functionObjective(modelAdapter(model, { loss, training: false }), params, { batches }) gives the same loss, gradient and HVP, bit for bit', () => {
+    const model = regularisedMlp(1, 0.3);
+    const names = model.trainableWeights.map((w) => w.name);
+    const viaModel = modelObjective(model, { x, y, loss: 'meanSquaredError', batchSize: 4 });
+    const adapter = modelAdapter(model, { loss: 'meanSquaredError', training: false });
+    const slices = [[0, 4], [4, 4], [8, 2]].map(([s, n]) => ({ x: tf.slice(x, s, n), y: tf.slice(y, s, n) }));
+    const viaAdapter = functionObjective(adapter, adapter.params(), { batches: slices });
+    const flat = (t: Tree) => names.flatMap((n) => Array.from((t as Record<string, tf.Tensor>)[n].dataSync()));
+    const moved = Object.fromEntries([...names].reverse().map((n, i) => [n, tf.add((viaModel.params as Record<string, tf.Tensor>)[n], 0.05 * (i + 1))]));
+    const v = Object.fromEntries(names.map((n, i) => [n, tf.randomNormal((viaModel.params as Record<string, tf.Tensor>)[n].shape, 0, 1, 'float32', 30 + i)]));
+    const [l1, l2] = [viaModel.loss(moved), viaAdapter.loss(moved)];
+    expect(l2.dataSync()[0]).toBe(l1.dataSync()[0]);
+    const [g1, g2] = [viaModel.valueAndGrad(), viaAdapter.valueAndGrad()];
+    expect(g2.loss.dataSync()[0]).toBe(g1.loss.dataSync()[0]);
+    expect(flat(g2.grads)).toEqual(flat(g1.grads));
+    const [h1, h2] = [viaModel.exactHvp(v), viaAdapter.exactHvp(v)];
+    expect(flat(h2)).toEqual(flat(h1));
+    const stray = { w: tf.zeros([2]) };
+    expect(() => functionObjective(adapter, stray as never, { batch: { x, y } })).toThrow(/^functionObjective: params must be the model's weights, as adapter.params\(\) gives/);
+    expect(() => viaAdapter.loss({ nope: x } as never)).toThrow(/^functionObjective.loss: params does not match model params at <root>: missing/);
+    treeDispose([stray, slices, moved, v, l1, l2, g1.loss, g1.grads, g2.loss, g2.grads, h1, h2]);
     model.dispose();
   });
 });

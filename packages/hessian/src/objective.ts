@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  addModelLosses,
   BasinError,
   LossAndGrads,
   LossFn,
@@ -10,17 +9,19 @@ import {
   describePath,
   treeLeaves,
   entryPoint,
+  isModelAdapter,
   isTensor,
-  resolveOutputLoss,
+  modelAdapter,
   runEntryPoint,
   treeAddScaled,
   treeDispose,
   treeFlatten,
+  treeInWeightLayout,
   treeScale,
   treeSize,
   treeUnflatten,
 } from '@basin/core';
-import type { LayersModelLike, OutputLoss, OutputLossName } from '@basin/core';
+import type { LayersModelLike, ModelAdapter, ModelBatch, OutputLoss, OutputLossName } from '@basin/core';
 import { withSecondOrderGradients } from './second-order/registry';
 import { tidyTree } from './tidy-tree';
 import { checkFn, checkMatches, describeGot, floatLeaves, oneOf, optionsRecord } from './checks';
@@ -28,7 +29,7 @@ import { checkFn, checkMatches, describeGot, floatLeaves, oneOf, optionsRecord }
 /**
  * A loss over a params tree, averaged over some data, at a base point `params`. Every Hessian
  * quantity in this package is taken of an objective: build one with `functionObjective` (a
- * functional loss) or `modelObjective` (a `tf.LayersModel`).
+ * functional loss, or core's model adapter) or `modelObjective` (a `tf.LayersModel`).
  */
 export interface Objective {
   /** The base point (not owned by the objective's caller: do not dispose it through here). */
@@ -140,13 +141,116 @@ function batchWeights(owner: string, sizes: number[], weighting: 'rows' | 'equal
 }
 
 /**
+ * What an objective needs of its loss (the functional form): loss, loss and gradient at params
+ * that were checked against the base point (or are the base point itself), and the exact
+ * Hessian-vector product at the base point, on one batch.
+ */
+interface LossForm<B> {
+  /** How messages name the base point (`'objective params'`, `'model params'`). */
+  reference: string;
+  loss(p: Tree, batch: B): tf.Scalar;
+  valueAndGrad(p: Tree, batch: B): LossAndGrads;
+  exactHvp(vector: Tree, batch: B): Tree;
+}
+
+/** The form of a functional loss: differentiated with respect to the leaves of the params tree. */
+function functionalForm<B>(owner: string, lossFn: LossFn<B>, params: Tree): LossForm<B> {
+  const leaves = treeFlatten(params);
+  return {
+    reference: 'objective params',
+    loss: (p, batch) => scalarOf(lossFn(p, batch), owner),
+    valueAndGrad(p, batch) {
+      const pl = treeFlatten(p);
+      const { value, grads } = tf.engine().gradients(() => scalarOf(lossFn(treeUnflatten(p, pl), batch), owner), pl, undefined, true);
+      return { loss: value as tf.Scalar, grads: treeUnflatten(p, grads.map((g, i) => g ?? tf.zerosLike(pl[i]))) };
+    },
+    exactHvp: (vector, batch) => treeUnflatten(params, doubleBackpropHvp((xs) => lossFn(treeUnflatten(params, xs), batch), leaves, treeFlatten(vector))),
+  };
+}
+
+/**
+ * The form of a model adapter (core's `modelAdapter`): params are matched to the weights by name,
+ * other params are swapped into the model and the weights put back, and the exact HVP is taken
+ * with respect to the model's variables at the base point. `prepare` turns a batch into the
+ * adapter's `{ x, y }` (modelObjective cuts row ranges lazily) and disposes what it made.
+ */
+function adapterForm<B>(adapter: ModelAdapter, params: Tree, prepare: <R>(batch: B, use: (b: ModelBatch) => R) => R): LossForm<B> {
+  const at = (p: Tree): Tree | undefined => (p === params ? undefined : p);
+  return {
+    reference: 'model params',
+    loss: (p, batch) => prepare(batch, (b) => adapter.loss(at(p), b)),
+    valueAndGrad: (p, batch) => prepare(batch, (b) => adapter.valueAndGrad(at(p), b)),
+    exactHvp(vector, batch) {
+      const vars = adapter.leaves(params);
+      const vs = adapter.leaves(vector, 'vector');
+      return prepare(batch, (b) => treeInWeightLayout(params, adapter.model.trainableWeights, doubleBackpropHvp(() => adapter.forward(b), vars, vs)));
+    },
+  };
+}
+
+/**
+ * The objective over a loss form: the loss averaged over batches with `weights`, at a base point
+ * `params` the caller owns. `functionObjective` and `modelObjective` both build it.
+ */
+function objectiveOver<B>(owner: string, form: LossForm<B>, params: Tree, batches: readonly B[], weights: readonly number[]): Objective {
+  const size = treeSize(params);
+  const at = (name: string, p: Tree | undefined): Tree => {
+    checkBase(name, params);
+    if (p === undefined || p === params) return params;
+    checkMatches(name, params, form.reference, p, 'params');
+    return p;
+  };
+  return {
+    params,
+    size,
+    loss(p) {
+      const name = `${owner}.loss`;
+      return runEntryPoint(name, () => {
+        const q = at(name, p);
+        return tf.tidy(() => tf.addN(batches.map((b, i) => tf.mul(form.loss(q, b), weights[i]))) as tf.Scalar);
+      });
+    },
+    valueAndGrad(p) {
+      const name = `${owner}.valueAndGrad`;
+      return runEntryPoint(name, () => {
+        const q = at(name, p);
+        return weightedSum(batches.length, (i) => weights[i], (i) => {
+          const r = form.valueAndGrad(q, batches[i]);
+          return { loss: r.loss, grads: r.grads } as unknown as Tree;
+        }) as unknown as LossAndGrads;
+      });
+    },
+    exactHvp(vector) {
+      const name = `${owner}.exactHvp`;
+      return runEntryPoint(name, () => {
+        checkBase(name, params);
+        assertVectorMatches(params, vector, 'vector', name);
+        return withSecondOrderGradients(() => weightedSum(batches.length, (i) => weights[i], (i) => form.exactHvp(vector, batches[i])));
+      });
+    },
+  };
+}
+
+/**
  * An objective from a functional loss `(params, batch) => tf.Scalar`, on one batch or averaged
  * over batches. `params` stays owned by the caller and must outlive the objective.
+ *
+ * `lossFn` may also be a model adapter (core's `modelAdapter(model, { loss, training: false })`),
+ * with `params` its `params()` and batches `{ x, y }`: params are then matched to the model's
+ * weights by name and the model runs as the adapter says. `modelObjective` is this over an adapter.
  */
-export const functionObjective = entryPoint('functionObjective', function functionObjective<B>(lossFn: LossFn<B>, params: Tree, data: ObjectiveData<B>): Objective {
+export const functionObjective = entryPoint('functionObjective', function functionObjective<B>(lossFn: LossFn<B> | ModelAdapter, params: Tree, data: ObjectiveData<B>): Objective {
   const owner = 'functionObjective';
-  checkFn(owner, 'lossFn', lossFn, 'a function (params, batch) => tf.Scalar');
-  const leaves = floatLeaves(owner, 'params', params).map((e) => e.leaf);
+  const adapter = isModelAdapter(lossFn) ? lossFn : undefined;
+  if (adapter === undefined) checkFn(owner, 'lossFn', lossFn, 'a function (params, batch) => tf.Scalar, or a model adapter (modelAdapter(model, { loss }))');
+  floatLeaves(owner, 'params', params);
+  if (adapter !== undefined) {
+    try {
+      adapter.leaves(params);
+    } catch (e) {
+      throw new BasinError(`${owner}: params must be the model's weights, as adapter.params() gives (${(e as Error).message.replace(/^[\w.]+: /, '')})`);
+    }
+  }
   if (typeof data !== 'object' || data === null || Array.isArray(data) || isTensor(data)) {
     throw new BasinError(`${owner}: data must be a record { batch } or { batches }, got ${describeGot(data)}`);
   }
@@ -166,49 +270,10 @@ export const functionObjective = entryPoint('functionObjective', function functi
   };
   // One batch needs no row count: its weight is 1 either way.
   const weights = batches.length === 1 ? [1] : batchWeights(owner, weighting === 'rows' ? batches.map(rowsOf) : batches.map(() => 1), weighting);
-  const size = treeSize(params);
-  const at = (name: string, p: Tree | undefined): Tree => {
-    checkBase(name, params);
-    if (p === undefined) return params;
-    checkMatches(name, params, 'objective params', p, 'params');
-    return p;
-  };
-  const valueAndGradOne = (p: Tree, batch: B): LossAndGrads => {
-    const pl = treeFlatten(p);
-    const { value, grads } = tf.engine().gradients(() => scalarOf(lossFn(treeUnflatten(p, pl), batch), owner), pl, undefined, true);
-    return { loss: value as tf.Scalar, grads: treeUnflatten(p, grads.map((g, i) => g ?? tf.zerosLike(pl[i]))) };
-  };
-  return {
-    params,
-    size,
-    loss(p) {
-      return runEntryPoint(`${owner}.loss`, () => {
-        const q = at(`${owner}.loss`, p);
-        return tf.tidy(() => tf.addN(batches.map((b, i) => tf.mul(scalarOf(lossFn(q, b), owner), weights[i]))) as tf.Scalar);
-      });
-    },
-    valueAndGrad(p) {
-      return runEntryPoint(`${owner}.valueAndGrad`, () => {
-        const q = at(`${owner}.valueAndGrad`, p);
-        return weightedSum(batches.length, (i) => weights[i], (i) => {
-          const r = valueAndGradOne(q, batches[i]);
-          return { loss: r.loss, grads: r.grads } as unknown as Tree;
-        }) as unknown as LossAndGrads;
-      });
-    },
-    exactHvp(vector) {
-      return runEntryPoint(`${owner}.exactHvp`, () => {
-        checkBase(`${owner}.exactHvp`, params);
-        assertVectorMatches(params, vector, 'vector', `${owner}.exactHvp`);
-        const vs = treeFlatten(vector);
-        return withSecondOrderGradients(() =>
-          weightedSum(batches.length, (i) => weights[i], (i) =>
-            treeUnflatten(params, doubleBackpropHvp((xs) => lossFn(treeUnflatten(params, xs), batches[i]), leaves, vs)),
-          ),
-        );
-      });
-    },
-  };
+  const form = adapter === undefined
+    ? functionalForm(owner, lossFn as LossFn<B>, params)
+    : adapterForm<B>(adapter, params, (batch, use) => use(adapter.checkBatch(batch, owner)));
+  return objectiveOver(owner, form, params, batches, weights);
 });
 
 export interface ModelObjectiveOptions {
@@ -221,10 +286,12 @@ export interface ModelObjectiveOptions {
 }
 
 /**
- * An objective from a `tf.LayersModel` on data (x, y): the params tree is
- * `{ [weight name]: variable }` for the trainable weights (as core's `ModelTrainer`), the model
- * runs with `training: false` (inference-mode BatchNormalization and no dropout), and losses at
- * other params swap weights in and restore them afterwards.
+ * An objective from a `tf.LayersModel` on data (x, y): the objective of core's model adapter,
+ * `modelAdapter(model, { loss, training: false })` (see `functionObjective`), with the rows cut
+ * into batches of `batchSize` as it goes. The params tree is `{ [weight name]: variable }` for
+ * the trainable weights (as core's `ModelTrainer`), matched by name; the model runs with
+ * `training: false` (inference-mode BatchNormalization and no dropout), and losses at other
+ * params swap weights in and restore them afterwards.
  *
  * The objective is the training objective `model.fit` minimises: the output loss averaged over
  * the data plus the model's own losses (weight regularizers such as `kernelRegularizer`, `addLoss`
@@ -244,78 +311,24 @@ export const modelObjective = entryPoint('modelObjective', function modelObjecti
   if (x.rank === 0 || y.rank === 0) throw new BasinError(`${owner}: x and y must have a first (row) dimension, got shapes [${x.shape.join(', ')}] and [${y.shape.join(', ')}]`);
   if (x.shape[0] !== y.shape[0]) throw new BasinError(`${owner}: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
   if (x.shape[0] === 0) throw new BasinError(`${owner}: x and y have no rows`);
-  const lossFn = resolveOutputLoss(o.loss);
+  const adapter = modelAdapter(model, { loss: o.loss, training: false });
   const rows = x.shape[0];
   const bs = o.batchSize === undefined ? rows : checkNumber(owner, 'batchSize', o.batchSize, { min: 1, integer: true });
   const ranges: [number, number][] = [];
   for (let s = 0; s < rows; s += bs) ranges.push([s, Math.min(rows, s + bs)]);
   const weights = ranges.map(([s, e]) => (e - s) / rows);
-  const names = model.trainableWeights.map((w) => w.name);
-  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-  if (duplicate) throw new BasinError(`${owner}: two trainable weights are both named '${duplicate}'`);
-  const vars = model.trainableWeights.map((w) => w.read());
-  const params: Record<string, tf.Tensor> = Object.fromEntries(names.map((n, i) => [n, vars[i]]));
+  const params = adapter.params();
   floatLeaves(owner, 'the trainable weights', params);
-  const size = treeSize(params);
-  // Trees are matched to the weights by name, never by leaf order (which need not be the model's
-  // weight order): `byName` makes a params-shaped tree of tensors in weight order, `inWeightOrder`
-  // lists a params-shaped tree's tensors in weight order.
-  const byName = (tensors: tf.Tensor[]): Tree => Object.fromEntries(names.map((n, i) => [n, tensors[i]]));
-  const inWeightOrder = (tree: Tree): tf.Tensor[] => names.map((n) => (tree as Record<string, tf.Tensor>)[n]);
-
-  const forward = (i: number): tf.Scalar => {
-    const [s, e] = ranges[i];
-    const xb = ranges.length === 1 ? x : tf.slice(x, s, e - s);
-    const yb = ranges.length === 1 ? y : tf.slice(y, s, e - s);
-    const out = model.apply(xb, { training: false });
-    if (!isTensor(out)) throw new BasinError(`${owner}: the model must have a single output tensor`);
-    // Each batch's term carries the regularizers; the batch weights sum to one, so the average is
-    // (mean output loss) + (regularizers), as in model.fit.
-    return addModelLosses(model, scalarOf(lossFn(yb, out), owner));
-  };
-  /** Runs `fn` with the model's weights set to `p` (if given), restoring them afterwards. */
-  const withWeights = <T>(name: string, p: Tree | undefined, fn: () => T): T => {
-    checkBase(name, params);
-    if (p === undefined || p === params) return fn();
-    checkMatches(name, params, 'model params', p, 'params');
-    const values = inWeightOrder(p);
-    const saved = model.trainableWeights.map((w) => tf.clone(w.read()));
+  // Each batch's term carries the regularizers; the batch weights sum to one, so the average is
+  // (mean output loss) + (regularizers), as in model.fit. Rows are cut as they are needed.
+  const cut = <R>([s, e]: [number, number], use: (b: ModelBatch) => R): R => {
+    if (ranges.length === 1) return use({ x, y });
+    const b = { x: tf.slice(x, s, e - s), y: tf.slice(y, s, e - s) };
     try {
-      model.trainableWeights.forEach((w, i) => w.write(values[i]));
-      return fn();
+      return use(b);
     } finally {
-      model.trainableWeights.forEach((w, i) => w.write(saved[i]));
-      tf.dispose(saved);
+      tf.dispose([b.x, b.y]);
     }
   };
-  return {
-    params,
-    size,
-    loss(p) {
-      const name = `${owner}.loss`;
-      return runEntryPoint(name, () => withWeights(name, p, () => tf.tidy(() => tf.addN(ranges.map((_, i) => tf.mul(forward(i), weights[i]))) as tf.Scalar)));
-    },
-    valueAndGrad(p) {
-      const name = `${owner}.valueAndGrad`;
-      return runEntryPoint(name, () =>
-        withWeights(name, p, () =>
-          weightedSum(ranges.length, (i) => weights[i], (i) => {
-            const { value, grads } = tf.engine().gradients(() => forward(i), vars, undefined, true);
-            return { loss: value, grads: byName(grads.map((g, j) => g ?? tf.zerosLike(vars[j]))) } as unknown as Tree;
-          }) as unknown as LossAndGrads,
-        ),
-      );
-    },
-    exactHvp(vector) {
-      const name = `${owner}.exactHvp`;
-      return runEntryPoint(name, () => {
-        checkBase(name, params);
-        assertVectorMatches(params, vector, 'vector', name);
-        const vs = inWeightOrder(vector);
-        return withSecondOrderGradients(() =>
-          weightedSum(ranges.length, (i) => weights[i], (i) => byName(doubleBackpropHvp(() => forward(i), vars, vs))),
-        );
-      });
-    },
-  };
+  return objectiveOver(owner, adapterForm(adapter, params, cut), params, ranges, weights);
 });

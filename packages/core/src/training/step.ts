@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
-import type { Extras, GradFn, Microbatch, Transform } from '../transform';
+import type { Extras, GradFn, LossAndGrads, Microbatch, Transform } from '../transform';
 import { Tree, treeDispose, treeLeaves, treeZerosLike, describePath } from '../tree';
 import { applyUpdates } from '../transforms/apply-updates';
 import { batchSize, microbatchRange, sliceBatch } from './microbatch';
@@ -114,9 +114,27 @@ export const stepWithGradFn = entryPoint('stepWithGradFn', function stepWithGrad
     };
     return runStep(transform, params, state, treeZerosLike(params), finishLoss, { gradFn: recording, batchSize }, checkFinite);
   }
-  const { loss, grads } = checkedLossAndGrads(gradFn(params));
-  return runStep(transform, params, state, grads, () => loss, { gradFn, loss, batchSize }, checkFinite);
+  return stepFromGradients(transform, checkedLossAndGrads(gradFn(params)), gradFn, params, state, { checkFinite, batchSize });
 });
+
+/**
+ * The tail of a step for a caller that already has the loss and gradients at `params` (a model
+ * adapter's clean training pass, which moves the statistics once, also for a transform that
+ * computes its own gradients): the transform's update with `extras.gradFn`, `extras.loss` and
+ * `extras.batchSize`, the finite checks and the new params. Takes ownership of `first`: the
+ * gradients are disposed, the loss is returned (or disposed if it throws).
+ */
+export function stepFromGradients<S>(
+  transform: Transform<S>,
+  first: LossAndGrads,
+  gradFn: GradFn,
+  params: Tree,
+  state: S,
+  { checkFinite = true, batchSize }: StepOptions & { batchSize?: number } = {},
+): StepResult<S> {
+  const { loss, grads } = first;
+  return runStep(transform, params, state, grads, () => loss, { gradFn, loss, batchSize }, checkFinite);
+}
 
 /** The batch's row count, when its leaves share a first dimension (a batch may be any tree). */
 function rowsOf(batch: Tree): number | undefined {
