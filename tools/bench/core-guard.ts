@@ -31,7 +31,10 @@ async function main(): Promise<void> {
   const a = run(checked);
   const b = run(unchecked);
   // The first checked update also works out the expected state structure once (one init).
-  for (let i = 0; i < 5; i++) (a(), b());
+  for (let i = 0; i < 5; i++) {
+    a();
+    b();
+  }
   const kernels = async (f: () => void) => (await tf.profile(f)).kernels.length;
   const [ka, kb] = [await kernels(a), await kernels(b)];
   const rounds = backend === 'cpu' ? 30 : 100;
