@@ -2,7 +2,7 @@
 // (or tensorflow / webgpu where installed). For webgl (and webgpu without the `webgpu`
 // package) use tools/browser/conformance.ts, which runs the same suite in headless Chromium.
 //
-//   npx tsx tools/conformance/run.ts [--backend cpu|wasm|tensorflow|webgpu|auto] [--only parity|leaks] [fixtures.json]
+//   npx tsx tools/conformance/run.ts [--backend cpu|wasm|tensorflow|webgpu|auto] [--only parity|leaks|fused] [fixtures.json]
 //
 // Prints one line per case (`<name> <error> ok|FAIL|skip`) and a closing `N passed, N failed`.
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ export const DEFAULT_FIXTURES = path.resolve(__dirname, '../../../shared/fixture
 
 export function parseConformanceArgs(argv: string[], defaultBackend: string): { backend: string; parts: Part[]; file: string } {
   let backend = defaultBackend;
-  let parts: Part[] = ['parity', 'leaks'];
+  let parts: Part[] = ['parity', 'leaks', 'fused'];
   let file = process.env.BASIN_FIXTURES ?? DEFAULT_FIXTURES;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

@@ -6,8 +6,9 @@ import { step, treeDispose, type Tree } from '@basin/core';
 import type { CaseHandler, FixtureFile } from '../parity/fixture-types';
 import { runParity } from '../parity/run-cases';
 import { LEAK_CASES, makeProblem, PACKAGES, type LeakCase } from './leak-cases';
+import { runFusedPart } from './fused';
 
-export type Part = 'parity' | 'leaks';
+export type Part = 'parity' | 'leaks' | 'fused';
 
 export interface Counts {
   passed: number;
@@ -117,5 +118,6 @@ export async function runConformance(o: ConformanceOptions): Promise<Counts> {
     add(await runParity(o.fixtures, o.handlers, o.log, { float16: o.float16, failOnLeak: true }));
   }
   if (o.parts.includes('leaks')) add(runLeaks(o.log, { float16: o.float16, warmup: o.warmup, steps: o.steps }));
+  if (o.parts.includes('fused')) add(runFusedPart(o.log, { float16: o.float16 }));
   return total;
 }

@@ -7,6 +7,7 @@ import type { LabelSpec } from '../combinators/leaf-labels';
 import type { ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions } from '../transforms/state-checks';
+import { fuseChain } from '../fused/fuse-chain';
 
 export interface AdamOptions extends ScaleByAdamOptions {
   learningRate: ScalarOrSchedule;
@@ -15,7 +16,9 @@ export interface AdamOptions extends ScaleByAdamOptions {
 /** Adam (Kingma & Ba 2015): `chain(scaleByAdam, scaleByLearningRate)`, as optax's `adam`. */
 export const adam = publicTransform('adam', function adam(options: AdamOptions): Transform<unknown[]> {
   const { learningRate, ...rest } = checkOptions('adam', options, '{ learningRate: 1e-3 }');
-  return chain(scaleByAdam(rest), scaleByLearningRate(learningRate));
+  // One fused kernel per leaf where the backend has it (src/fused), else the chain's ops.
+  const pieces = [scaleByAdam(rest), scaleByLearningRate(learningRate)];
+  return fuseChain(chain(...pieces), pieces);
 });
 
 export interface AdamWOptions extends AdamOptions {
@@ -31,5 +34,6 @@ export interface AdamWOptions extends AdamOptions {
  */
 export const adamw = publicTransform('adamw', function adamw(options: AdamWOptions): Transform<unknown[]> {
   const { learningRate, weightDecay = 1e-4, mask, ...rest } = checkOptions('adamw', options, '{ learningRate: 1e-3 }');
-  return chain(scaleByAdam(rest), addDecayedWeights({ weightDecay, mask }), scaleByLearningRate(learningRate));
+  const pieces = [scaleByAdam(rest), addDecayedWeights({ weightDecay, mask }), scaleByLearningRate(learningRate)];
+  return fuseChain(chain(...pieces), pieces);
 });

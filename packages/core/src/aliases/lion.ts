@@ -7,6 +7,7 @@ import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { checkNumber, checkScalarOrSchedule, ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions } from '../transforms/state-checks';
+import { fuseChain } from '../fused/fuse-chain';
 
 export interface LionOptions extends ScaleByLionOptions {
   learningRate: ScalarOrSchedule;
@@ -25,5 +26,7 @@ export const lion = publicTransform('lion', function lion(options: LionOptions):
   const betas = checkLionOptions('lion', rest);
   checkNumber('lion', 'weightDecay', weightDecay, { min: 0 });
   checkScalarOrSchedule('lion', 'learningRate', learningRate);
-  return chain(scaleByLion(betas), addDecayedWeights({ weightDecay, mask }), scaleByLearningRate(learningRate));
+  // One fused kernel per leaf where the backend has it (src/fused), else the chain's ops.
+  const pieces = [scaleByLion(betas), addDecayedWeights({ weightDecay, mask }), scaleByLearningRate(learningRate)];
+  return fuseChain(chain(...pieces), pieces);
 });

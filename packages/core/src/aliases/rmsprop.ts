@@ -7,6 +7,8 @@ import { trace } from '../transforms/trace';
 import { checkNumber, type ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions } from '../transforms/state-checks';
+import { fuseChain } from '../fused/fuse-chain';
+import { withFusion } from '../fused/spec';
 
 export interface RmspropOptions extends ScaleByRmsOptions {
   learningRate: ScalarOrSchedule;
@@ -19,9 +21,11 @@ export interface RmspropOptions extends ScaleByRmsOptions {
 export const rmsprop = publicTransform('rmsprop', function rmsprop(options: RmspropOptions): Transform<unknown[]> {
   const { learningRate, momentum, nesterov = false, ...rest } = checkOptions('rmsprop', options, '{ learningRate: 1e-3 }');
   if (momentum !== undefined) checkNumber('rmsprop', 'momentum', momentum, { min: 0, max: 1, maxExclusive: true });
-  return chain(
+  // One fused kernel per leaf where the backend has it (src/fused), else the chain's ops.
+  const pieces = [
     scaleByRms(rest),
     scaleByLearningRate(learningRate),
-    momentum === undefined ? identity() : trace({ decay: momentum, nesterov }),
-  );
+    momentum === undefined ? withFusion(identity(), { kind: 'identity' }) : trace({ decay: momentum, nesterov }),
+  ];
+  return fuseChain(chain(...pieces), pieces);
 });

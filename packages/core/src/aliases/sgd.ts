@@ -6,6 +6,8 @@ import { trace } from '../transforms/trace';
 import { checkNumber, type ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions } from '../transforms/state-checks';
+import { fuseChain } from '../fused/fuse-chain';
+import { withFusion } from '../fused/spec';
 
 export interface SgdOptions {
   learningRate: ScalarOrSchedule;
@@ -19,5 +21,7 @@ export interface SgdOptions {
 export const sgd = publicTransform('sgd', function sgd(options: SgdOptions): Transform<unknown[]> {
   const { learningRate, momentum, nesterov = false } = checkOptions('sgd', options, '{ learningRate: 0.1 }');
   if (momentum !== undefined) checkNumber('sgd', 'momentum', momentum, { min: 0, max: 1, maxExclusive: true });
-  return chain(momentum === undefined ? identity() : trace({ decay: momentum, nesterov }), scaleByLearningRate(learningRate));
+  // One fused kernel per leaf where the backend has it (src/fused), else the chain's ops.
+  const pieces = [momentum === undefined ? withFusion(identity(), { kind: 'identity' }) : trace({ decay: momentum, nesterov }), scaleByLearningRate(learningRate)];
+  return fuseChain(chain(...pieces), pieces);
 });

@@ -7,6 +7,7 @@ import type { LabelSpec } from '../combinators/leaf-labels';
 import { checkOptions, requireParams } from './state-checks';
 import type { EmptyState } from './identity';
 import { publicTransform } from '../entry/public-transform';
+import { withFusion } from '../fused/spec';
 
 export interface AddDecayedWeightsOptions {
   /** Coefficient of the params added to the updates (decoupled weight decay). Default 0. */
@@ -29,5 +30,6 @@ export const addDecayedWeights = publicTransform('addDecayedWeights', function a
       return [treeMap((u, w) => tf.tidy(() => tf.add(u, tf.mul(w, weightDecay))), updates, p), state];
     },
   };
-  return mask === undefined ? plain : masked(plain, mask);
+  // Tagged so that aliases ending in it (adamw, lion) can fuse it into their kernel.
+  return withFusion(mask === undefined ? plain : masked(plain, mask), { kind: 'decay', weightDecay, mask });
 });

@@ -4,6 +4,8 @@ import { Tree, treeMap, treeZerosLike } from '../tree';
 import { checkNumber } from '../validate';
 import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
+import { withFusion } from '../fused/spec';
+import { fusedPieceUpdate } from '../fused/fuse-chain';
 
 export interface ScaleByAdamOptions {
   /** Decay of the first moment, in [0, 1). Default 0.9. */
@@ -42,10 +44,14 @@ export function checkAdamOptions(owner: string, o: ScaleByAdamOptions): Required
  */
 export const scaleByAdam = publicTransform('scaleByAdam', function scaleByAdam(options: ScaleByAdamOptions = {}): Transform<AdamState> {
   const { b1, b2, eps, epsRoot, nesterov } = checkAdamOptions('scaleByAdam', checkOptions('scaleByAdam', options, '{ b1: 0.9, b2: 0.999 }', true));
-  return {
+  const spec = { kind: 'adam', b1, b2, eps, epsRoot, nesterov } as const;
+  return withFusion<Transform<AdamState>>({
     init: (params) => ({ count: 0, mu: treeZerosLike(params), nu: treeZerosLike(params) }),
-    update: (updates, state) => {
+    update: (updates, state, params, extras) => {
       assertUpdatesMatch('scaleByAdam', state.mu, updates, 'state.mu');
+      // One fused kernel per leaf where the backend has it (src/fused); the ops below are the reference.
+      const fused = fusedPieceUpdate(spec, updates, state, params, extras);
+      if (fused) return fused;
       const count = state.count + 1;
       const mu = treeMap((g, m) => tf.tidy(() => tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1))), updates, state.mu);
       const nu = treeMap((g, v) => tf.tidy(() => tf.add(tf.mul(v, b2), tf.mul(tf.square(g), 1 - b2))), updates, state.nu);
@@ -68,5 +74,5 @@ export const scaleByAdam = publicTransform('scaleByAdam', function scaleByAdam(o
       );
       return [out, { count, mu, nu }];
     },
-  };
+  }, spec);
 });

@@ -4,6 +4,8 @@ import { Tree, treeMap, treeZerosLike } from '../tree';
 import { checkNumber } from '../validate';
 import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
+import { withFusion } from '../fused/spec';
+import { fusedPieceUpdate } from '../fused/fuse-chain';
 
 export interface ScaleByLionOptions {
   /** Interpolation between momentum and gradient for the sign, in [0, 1). Default 0.9. */
@@ -34,13 +36,16 @@ export interface LionState {
  */
 export const scaleByLion = publicTransform('scaleByLion', function scaleByLion(options: ScaleByLionOptions = {}): Transform<LionState> {
   const { b1, b2 } = checkLionOptions('scaleByLion', checkOptions('scaleByLion', options, '{ b1: 0.9, b2: 0.99 }', true));
-  return {
+  const spec = { kind: 'lion', b1, b2 } as const;
+  return withFusion<Transform<LionState>>({
     init: (params) => ({ mu: treeZerosLike(params) }),
-    update: (updates, state) => {
+    update: (updates, state, params, extras) => {
       assertUpdatesMatch('scaleByLion', state.mu, updates, 'state.mu');
+      const fused = fusedPieceUpdate(spec, updates, state, params, extras);
+      if (fused) return fused;
       const out = treeMap((g, m) => tf.tidy(() => tf.sign(tf.add(tf.mul(m, b1), tf.mul(g, 1 - b1)))), updates, state.mu);
       const mu = treeMap((g, m) => tf.tidy(() => tf.add(tf.mul(m, b2), tf.mul(g, 1 - b2))), updates, state.mu);
       return [out, { mu }];
     },
-  };
+  }, spec);
 });

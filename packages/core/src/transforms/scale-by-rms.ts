@@ -5,6 +5,8 @@ import { checkNumber } from '../validate';
 import { BasinError } from '../errors';
 import { assertUpdatesMatch, checkOptions } from './state-checks';
 import { publicTransform } from '../entry/public-transform';
+import { withFusion } from '../fused/spec';
+import { fusedPieceUpdate } from '../fused/fuse-chain';
 
 export interface ScaleByRmsOptions {
   /** Decay of the squared-gradient average, in [0, 1). Default 0.9. */
@@ -41,17 +43,20 @@ export const scaleByRms = publicTransform('scaleByRms', function scaleByRms(give
   const epsInSqrt = options.epsInSqrt ?? true;
   const biasCorrection = options.biasCorrection ?? false;
   const centered = options.centered ?? false;
-  return {
+  const spec = { kind: 'rms', decay, eps, epsInSqrt, biasCorrection, centered } as const;
+  return withFusion<Transform<RmsState>>({
     init: (params) => {
       const nu = treeMap((p) => tf.fill(p.shape, initialScale, 'float32'), params);
       return centered ? { count: 0, nu, mu: treeMap((p) => tf.zerosLike(p), params) } : { count: 0, nu };
     },
-    update: (updates, state) => {
+    update: (updates, state, params, extras) => {
       assertUpdatesMatch(owner, state.nu, updates, 'state.nu');
       if (centered) {
         if (!state.mu) throw new BasinError(`${owner}: centered RMSProp needs state.mu (was the state made by an uncentered scaleByRms?)`);
         assertUpdatesMatch(owner, state.mu, updates, 'state.mu');
       }
+      const fused = fusedPieceUpdate(spec, updates, state, params, extras);
+      if (fused) return fused;
       const count = state.count + 1;
       const ema = (g: tf.Tensor, a: tf.Tensor, square: boolean) =>
         tf.tidy(() => tf.add(tf.mul(a, decay), tf.mul(square ? tf.square(g) : g, 1 - decay)));
@@ -72,5 +77,5 @@ export const scaleByRms = publicTransform('scaleByRms', function scaleByRms(give
       );
       return [out, mu ? { count, nu, mu } : { count, nu }];
     },
-  };
+  }, spec);
 });

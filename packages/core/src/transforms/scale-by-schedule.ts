@@ -4,6 +4,7 @@ import { treeMap } from '../tree';
 import { checkScalarOrSchedule, resolveHyper, ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions } from './state-checks';
+import { withFusion } from '../fused/spec';
 
 /** Step counter: the number of updates done so far. */
 export interface CountState {
@@ -13,13 +14,14 @@ export interface CountState {
 /** Multiplies updates by `schedule(count)`, where count is the number of steps taken so far. */
 export const scaleBySchedule = publicTransform('scaleBySchedule', function scaleBySchedule(schedule: ScalarOrSchedule, owner = 'scaleBySchedule', name = 'schedule'): Transform<CountState> {
   checkScalarOrSchedule(owner, name, schedule);
-  return {
+  // Tagged so that aliases ending in it (adam, sgd, ...) can fuse the scaling into their kernel.
+  return withFusion<Transform<CountState>>({
     init: () => ({ count: 0 }),
     update: (updates, state) => {
       const factor = resolveHyper(owner, name, schedule, state.count);
       return [treeMap((u) => tf.mul(u, factor), updates), { count: state.count + 1 }];
     },
-  };
+  }, { kind: 'schedule', schedule, owner, name });
 });
 
 export interface ScaleByLearningRateOptions {

@@ -1,0 +1,2 @@
+export { installFusedKernels, FUSED_KERNEL_BACKENDS } from './install';
+export { BASIN_ADAM_UPDATE, BASIN_MOMENTUM_UPDATE, BASIN_LION_UPDATE, BASIN_RMS_UPDATE, BASIN_CLIP_BY_GLOBAL_NORM } from './names';
