@@ -3,6 +3,7 @@ import {
   addDecayedWeights,
   adamw,
   chain,
+  decodeTree,
   isBasinError,
   ModelTrainer,
   scaleByLearningRate,
@@ -129,17 +130,30 @@ describe('shampoo', () => {
     old.state[0].leaves = Object.keys(saved.params).map((name: string) => saved.state[0].leaves[name] as EncodedTree);
     const third = makeModel();
     const c = new ModelTrainer(third as unknown as LayersModelLike, { transform: opt(), loss: 'meanSquaredError' });
-    c.restore(old);
+    // Refused at restore, before the trainer takes anything: the state's structure is checked
+    // against the transform's own init (core), naming shampoo and the path.
     const before = tf.memory().numTensors;
     let error: unknown;
     try {
-      c.trainOnBatch(xs, ys);
+      c.restore(old);
     } catch (e) {
       error = e;
     }
     expect(isBasinError(error)).toBe(true);
-    expect((error as Error).message).toMatch(/^shampoo: this state was saved by an earlier @basin\/shampoo that stored per-parameter state by position/);
+    expect((error as Error).message).toMatch(/^ModelTrainer\.restore: the checkpoint's optimizer state does not fit this trainer's transform \(shampoo\): at state\[0\]\.leaves expected a record .* got an array of length 4$/);
     expect(tf.memory().numTensors).toBe(before);
+    expect(c.steps).toBe(0);
+    // Handed to the transform directly, the old form gets shampoo's own explanation.
+    const oldState = decodeTree(old.state);
+    const direct = opt();
+    let directError: unknown;
+    try {
+      direct.update(c.params() as never, oldState, c.params() as never);
+    } catch (e) {
+      directError = e;
+    }
+    expect((directError as Error).message).toMatch(/this state was saved by an earlier @basin\/shampoo that stored per-parameter state by position/);
+    treeDispose(oldState);
     for (const t of [a, b, c]) t.dispose();
     for (const m of [first, second, third]) m.dispose();
     treeDispose([xs, ys]);
