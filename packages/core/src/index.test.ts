@@ -13,7 +13,7 @@ describe('@basin/core public surface', () => {
       'checkNumber', 'checkScalarOrSchedule', 'resolveHyper', 'assertFiniteTree',
       'valueAndGrad', 'microbatchRange', 'sliceBatch', 'makeGradFn', 'step', 'Trainer', 'ModelTrainer', 'readScalar', 'resolveOutputLoss',
       'encodeTree', 'decodeTree', 'saveCheckpoint', 'restoreCheckpoint', 'BasinError',
-      'checkBoolean',
+      'checkBoolean', 'updateAndApply', 'setFusedUpdates', 'withFusedUpdates', 'fusedUpdatesEnabled', 'fusedKernelAvailable', 'registerJsFusedKernels',
       // optax's transforms added for issue 14.
       'scaleByRss', 'scaleByAdadelta', 'scaleByAdamax', 'scaleByRadam', 'scaleByRprop', 'scaleByAmsgrad', 'scaleByBelief', 'scaleByYogi',
       'scaleByNovograd', 'scaleByTrustRatio', 'scaleByFactoredRms', 'scaleBySm3', 'scaleBySign', 'addNoise', 'scaleByPolyak',

@@ -74,6 +74,9 @@ export type { ScaleByPolyakOptions } from './transforms/scale-by-polyak';
 export { scaleByOptimisticGradient } from './transforms/scale-by-optimistic-gradient';
 export type { ScaleByOptimisticGradientOptions, OptimisticGradientState } from './transforms/scale-by-optimistic-gradient';
 
+export { updateAndApply, setFusedUpdates, withFusedUpdates, fusedUpdatesEnabled, FUSED_UPDATES_FLAG, fusedKernelAvailable, registerJsFusedKernels, JS_KERNEL_BACKENDS, FUSED_KERNEL_NAMES, BASIN_ADAM_UPDATE, BASIN_MOMENTUM_UPDATE, BASIN_LION_UPDATE, BASIN_RMS_UPDATE, BASIN_CLIP_BY_GLOBAL_NORM } from './fused';
+export type { FusedKernelName, TailAttrs, DecayAttrs, AdamKernelAttrs, MomentumKernelAttrs, LionKernelAttrs, RmsKernelAttrs, ClipKernelAttrs } from './fused';
+
 export { sgd } from './aliases/sgd';
 export type { SgdOptions } from './aliases/sgd';
 export { adam, adamw } from './aliases/adam';
