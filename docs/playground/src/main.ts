@@ -132,7 +132,8 @@ export interface PlaygroundApi {
     steps: number;
     numTensors: number;
     racers: { id: string; start: [number, number]; end: [number, number]; points: number; error?: string }[];
-    mlp: { id: string; first: number; last: number; error?: string }[];
+    /** `tail`: mean of the last five losses (SA-SAM's adaptive steps make single losses jumpy). */
+    mlp: { id: string; first: number; last: number; tail: number; error?: string }[];
   };
 }
 
@@ -162,6 +163,12 @@ ready.catch((e) => setStatus(`could not start: ${(e as Error).message}`));
     steps: race?.steps ?? 0,
     numTensors: tf.memory().numTensors,
     racers: (race?.racers ?? []).map((r) => ({ id: r.spec.id, start: r.path[0], end: r.path[r.path.length - 1], points: r.path.length, error: r.error })),
-    mlp: (mlp?.racers ?? []).map((r) => ({ id: r.spec.id, first: r.losses[0], last: r.losses[r.losses.length - 1], error: r.error })),
+    mlp: (mlp?.racers ?? []).map((r) => ({
+      id: r.spec.id,
+      first: r.losses[0],
+      last: r.losses[r.losses.length - 1],
+      tail: r.losses.slice(-5).reduce((a, b) => a + b, 0) / Math.min(5, r.losses.length),
+      error: r.error,
+    })),
   }),
 };
