@@ -10,6 +10,7 @@ import { adamax } from './adamax';
 import { radam } from './radam';
 import { rprop } from './rprop';
 import { sgd } from './sgd';
+import { averageParams, averagedParams } from '../wrappers/average-params';
 import { applyUpdates } from '../transforms/apply-updates';
 import type { Transform } from '../transform';
 import { Tree, treeDispose } from '../tree';
@@ -101,5 +102,43 @@ describe('PyTorch 1.13 float64 trajectories (fixtures/torch-trajectories.json)',
     expect(c.hyper).toMatchObject({ lambd: 0, t0: 0 });
     expect(c.ax).toHaveLength(12);
     for (const e of replay(c)) expect(e).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describe('torch.optim.ASGD averaging against averageParams', () => {
+  // torch 1.13 ASGD with lambd 0 and t0 0: ax after step k (k >= 2) is the mean of the params
+  // after steps 2..k (mu is 1 on steps 1 and 2, then 1 / (step - 1)). The same average is
+  // averageParams(sgd, { start: 2 }): the params after step n join from n = 2.
+  it('averagedParams(state) equals torch ASGD ax after every step from 2 on, within 1e-4 relative', () => {
+    const c = fixture.cases.find((x) => x.name === 'asgd') as TorchCase;
+    const X = toTensor(c.problem.X) as tf.Tensor2D;
+    const Y = toTensor(c.problem.Y) as tf.Tensor2D;
+    const rows = X.shape[0];
+    const gradient = (p: Tree): Tree =>
+      tf.tidy(() => {
+        const { w, b } = p as { w: tf.Tensor2D; b: tf.Tensor1D };
+        const r = tf.sub(tf.add(tf.matMul(X, w), b), Y);
+        return { w: tf.div(tf.matMul(X, r, true, false), rows), b: tf.div(tf.sum(r, 0), rows) };
+      }) as unknown as Tree;
+    const opt = averageParams(sgd({ learningRate: 0.1 }), { start: 2 });
+    let params: Tree = { w: toTensor(c.problem.params.w), b: toTensor(c.problem.params.b) };
+    let state = opt.init(params);
+    const before = tf.memory().numTensors;
+    for (let k = 1; k <= 12; k++) {
+      const g = gradient(params);
+      const [u, next] = opt.update(g, state, params);
+      const p = applyUpdates(params, u);
+      treeDispose([g, u, params, state]);
+      params = p;
+      state = next;
+      if (k >= 2) {
+        const avg = averagedParams(state);
+        const ours = leafValues(avg);
+        for (const key of ['w', 'b']) expect(relativeError(ours[key], flat(c.ax![k - 1][key]))).toBeLessThanOrEqual(1e-4);
+        treeDispose(avg);
+      }
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    treeDispose([params, state, X, Y]);
   });
 });
