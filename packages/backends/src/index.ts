@@ -11,3 +11,5 @@ export type { BackendDetails } from './describe';
 export type { BackendLoader } from './loaders';
 export { verifyBackend } from './verify';
 export type { Verification } from './verify';
+export { installWasmTrainingKernels, removeWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training';
+export type { WasmKernelReport, WasmTrainingKernel, WasmTrainingKernelOptions } from './wasm-training';

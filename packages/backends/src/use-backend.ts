@@ -5,6 +5,7 @@ import { LOADERS, firstLine, type BackendLoader } from './loaders';
 import { BACKEND_NAMES, defaultPreference, isBackendName, type BackendName, type Environment } from './names';
 import { float16Message, floatPrecision } from './precision';
 import { describeBackend, type BackendDetails } from './describe';
+import { installWasmTrainingKernels, type WasmKernelReport } from './wasm-training';
 
 /** A backend name, a preference list tried in order, or `'auto'` (the environment's default list). */
 export type BackendRequest = BackendName | 'auto' | readonly BackendName[];
@@ -24,6 +25,11 @@ export interface UseBackendOptions {
   warn?: (message: string) => void;
   /** Overrides environment detection (tests). */
   environment?: Environment;
+  /**
+   * On WASM, install Basin's training kernels (`installWasmTrainingKernels`: the gradient
+   * kernels the backend lacks, and fast transposed matmuls). Default true.
+   */
+  wasmTrainingKernels?: boolean;
 }
 
 /** What `useBackend` chose and why. */
@@ -41,6 +47,8 @@ export interface BackendChoice {
   skipped: { name: BackendName; reason: string }[];
   warnings: string[];
   details: BackendDetails;
+  /** On WASM: what `installWasmTrainingKernels` did (absent with `wasmTrainingKernels: false`). */
+  wasmKernels?: WasmKernelReport;
 }
 
 function normalise(request: BackendRequest, environment: Environment): { list: BackendName[]; single: boolean } {
@@ -130,6 +138,16 @@ export async function useBackend(request: BackendRequest = 'auto', options: UseB
       warnings.push(message);
       warn(`@basin/backends: ${message}`);
     }
+    let wasmKernels: WasmKernelReport | undefined;
+    if (name === 'wasm' && options.wasmTrainingKernels !== false) {
+      try {
+        wasmKernels = installWasmTrainingKernels();
+      } catch (e) {
+        const message = `Basin's WASM training kernels were not installed: ${firstLine(e)}`;
+        warnings.push(message);
+        warn(`@basin/backends: ${message}`);
+      }
+    }
     const reason = single
       ? `requested '${name}'`
       : `first usable backend in [${list.join(', ')}]` +
@@ -143,6 +161,7 @@ export async function useBackend(request: BackendRequest = 'auto', options: UseB
       skipped,
       warnings,
       details: describeBackend(),
+      ...(wasmKernels ? { wasmKernels } : {}),
     };
   }
 

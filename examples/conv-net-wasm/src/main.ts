@@ -1,0 +1,251 @@
+// Trains the conv net of TF.js's mnist-node example on the WASM backend, on real MNIST digits,
+// three ways: model.fit with tf.train.rmsprop (as the TF.js example does), Basin's ModelTrainer
+// with adam, and model.fit with basinOptimizer(adam(...)). Then an Embedding model on the same
+// digits as token sequences. WASM can train these only with @basin/backends' training kernels,
+// which useBackend('wasm') installs.
+//
+//   npx tsx examples/conv-net-wasm/src/main.ts            # an epoch on 4,000 digits per trainer
+//   npx tsx examples/conv-net-wasm/src/main.ts --quick    # CI-sized: 256 digits, a few batches
+//   npx tsx examples/conv-net-wasm/src/main.ts --backend cpu --max-batches 1 --batch-size 16
+import * as tf from '@tensorflow/tfjs';
+import { useBackend, type BackendName } from '@basin/backends';
+import { adam, basinOptimizer, ModelTrainer } from '@basin/core';
+import { loadMnist } from '@basin/example-data';
+import { digitTokens, mnistNodeConvNet, tokenEmbeddingNet } from './model';
+
+const TRAINERS = ['fit-rmsprop', 'basin-trainer', 'basin-fit', 'embedding'] as const;
+type TrainerName = (typeof TRAINERS)[number];
+
+interface Args {
+  quick: boolean;
+  backend: BackendName;
+  train: number;
+  test: number;
+  epochs: number;
+  batchSize: number;
+  maxBatches: number;
+  trainers: TrainerName[];
+  seed: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const quick = argv.includes('--quick');
+  const args: Args = {
+    quick,
+    backend: 'wasm',
+    train: quick ? 384 : 4000,
+    test: quick ? 200 : 1000,
+    epochs: 1,
+    batchSize: quick ? 32 : 64,
+    maxBatches: Infinity,
+    trainers: [...TRAINERS],
+    seed: 0,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split('=');
+    if (flag === '--quick') continue;
+    const value = inline ?? argv[++i];
+    const count = (name: string) => {
+      const v = Number(value);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
+      return v;
+    };
+    switch (flag) {
+      case '--backend': args.backend = value as BackendName; break;
+      case '--train': args.train = count(flag); break;
+      case '--test': args.test = count(flag); break;
+      case '--epochs': args.epochs = count(flag); break;
+      case '--batch-size': args.batchSize = count(flag); break;
+      case '--max-batches': args.maxBatches = count(flag); break;
+      case '--seed': args.seed = Number(value); break;
+      case '--trainers': {
+        const names = value.split(',');
+        const bad = names.filter((n) => !(TRAINERS as readonly string[]).includes(n));
+        if (bad.length) throw new Error(`unknown trainer ${bad.join(', ')} (known: ${TRAINERS.join(', ')})`);
+        args.trainers = names as TrainerName[];
+        break;
+      }
+      case '--help':
+        console.log(`usage: tsx examples/conv-net-wasm/src/main.ts [--quick] [--backend wasm|cpu] [--train N] [--test N] [--epochs N] [--batch-size N] [--max-batches N] [--trainers ${TRAINERS.join(',')}] [--seed N]`);
+        process.exit(0);
+      // falls through
+      default:
+        throw new Error(`unknown option ${flag} (try --help)`);
+    }
+  }
+  if (args.quick) args.maxBatches = Math.min(args.maxBatches, 12);
+  return args;
+}
+
+interface Row {
+  trainer: string;
+  batches: number;
+  secondsPerBatch: number;
+  /** Mean loss of the first and of the last three batches. */
+  firstLoss: number;
+  lastLoss: number;
+  accuracy: number[];
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const ends = (losses: number[]) => ({ firstLoss: mean(losses.slice(0, 3)), lastLoss: mean(losses.slice(-3)) });
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Accuracy of `model` on (x, one-hot y), predicted in chunks of 250. */
+function accuracyOf(model: tf.LayersModel, x: tf.Tensor, y: tf.Tensor): number {
+  let correct = 0;
+  for (let start = 0; start < x.shape[0]; start += 250) {
+    const size = Math.min(250, x.shape[0] - start);
+    correct += tf.tidy(() => {
+      const p = model.predict(tf.slice(x, start, size)) as tf.Tensor;
+      return tf.sum(tf.cast(tf.equal(tf.argMax(p, -1), tf.argMax(tf.slice(y, start, size), -1)), 'float32')).dataSync()[0];
+    });
+  }
+  return correct / x.shape[0];
+}
+
+/** Times each batch from the end of the previous one (the first from `start()`). */
+class BatchClock {
+  readonly times: number[] = [];
+  readonly losses: number[] = [];
+  private last = 0;
+  start(): void {
+    this.last = performance.now();
+  }
+  tick(loss: number): void {
+    const now = performance.now();
+    this.times.push((now - this.last) / 1000);
+    this.losses.push(loss);
+    this.last = now;
+  }
+}
+
+async function trainLayers(
+  name: string,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  data: { x: tf.Tensor; y: tf.Tensor; xTest: tf.Tensor; yTest: tf.Tensor },
+  args: Args,
+): Promise<Row> {
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const clock = new BatchClock();
+  const accuracy: number[] = [];
+  await model.fit(data.x, data.y, {
+    epochs: args.epochs,
+    batchSize: args.batchSize,
+    validationData: [data.xTest, data.yTest],
+    verbose: 0,
+    callbacks: {
+      onEpochBegin: async () => clock.start(),
+      onBatchEnd: async (_batch, logs) => clock.tick(logs?.loss ?? NaN),
+      onEpochEnd: async (epoch, logs) => {
+        accuracy.push(logs?.val_acc ?? NaN);
+        console.log(`  ${name} epoch ${epoch + 1}: loss ${logs?.loss?.toFixed(4)}, validation accuracy ${(100 * (logs?.val_acc ?? NaN)).toFixed(1)}%`);
+      },
+    },
+  });
+  return { trainer: name, batches: clock.times.length, secondsPerBatch: median(clock.times), ...ends(clock.losses), accuracy };
+}
+
+async function trainBasin(
+  name: string,
+  model: tf.LayersModel,
+  data: { x: tf.Tensor; y: tf.Tensor; xTest: tf.Tensor; yTest: tf.Tensor },
+  args: Args,
+): Promise<Row> {
+  const trainer = new ModelTrainer(model, { transform: adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
+  const clock = new BatchClock();
+  const accuracy: number[] = [];
+  for (let epoch = 0; epoch < args.epochs; epoch++) {
+    clock.start();
+    const [loss] = await trainer.fit(data.x, data.y, { epochs: 1, batchSize: args.batchSize, seed: args.seed + epoch, onBatchEnd: ({ loss }) => clock.tick(loss) });
+    accuracy.push(accuracyOf(model, data.xTest, data.yTest));
+    console.log(`  ${name} epoch ${epoch + 1}: loss ${loss.toFixed(4)}, validation accuracy ${(100 * accuracy[epoch]).toFixed(1)}%`);
+  }
+  trainer.dispose();
+  return { trainer: name, batches: clock.times.length, secondsPerBatch: median(clock.times), ...ends(clock.losses), accuracy };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const choice = await useBackend(args.backend);
+  const kernels = choice.wasmKernels ? `; Basin's WASM kernels: ${[...choice.wasmKernels.installed, ...choice.wasmKernels.alreadyInstalled].join(', ')}` : '';
+  console.log(`backend '${choice.name}' (${choice.reason})${kernels}`);
+
+  const split = loadMnist({ trainCount: Math.min(args.train, args.maxBatches * args.batchSize), testCount: args.test, seed: args.seed });
+  const images = (x: tf.Tensor2D) => tf.reshape(x, [-1, 28, 28, 1]);
+  const data = { x: images(split.xTrain), y: split.yTrain, xTest: images(split.xTest), yTest: split.yTest };
+  const n = data.x.shape[0];
+  console.log(`data: ${n} training and ${data.xTest.shape[0]} validation digits (mnist package); batches of ${args.batchSize}; ${args.epochs} epoch(s)\n`);
+
+  // Every conv-net run starts from the same weights.
+  const reference = mnistNodeConvNet();
+  const initial = reference.getWeights().map((w) => tf.clone(w));
+  reference.dispose();
+  const fresh = () => {
+    const model = mnistNodeConvNet();
+    model.setWeights(initial);
+    return model;
+  };
+
+  // One untimed batch first, so the first trainer's figures do not include the backend's warm-up.
+  const warm = fresh();
+  warm.compile({ optimizer: tf.train.sgd(0), loss: 'categoricalCrossentropy' });
+  const warmBatch = [tf.slice(data.x, 0, Math.min(args.batchSize, n)), tf.slice(data.y, 0, Math.min(args.batchSize, n))];
+  await warm.trainOnBatch(warmBatch[0], warmBatch[1]);
+  tf.dispose(warmBatch);
+  warm.dispose();
+
+  const rows: Row[] = [];
+  for (const name of args.trainers) {
+    const started = performance.now();
+    let row: Row;
+    if (name === 'fit-rmsprop') {
+      const model = fresh();
+      row = await trainLayers('model.fit + tf.train.rmsprop', model, tf.train.rmsprop(1e-3), data, args);
+      model.dispose();
+    } else if (name === 'basin-fit') {
+      const model = fresh();
+      row = await trainLayers('model.fit + basinOptimizer(adam)', model, basinOptimizer(adam({ learningRate: 1e-3 })), data, args);
+      model.dispose();
+    } else if (name === 'basin-trainer') {
+      const model = fresh();
+      row = await trainBasin('ModelTrainer + adam', model, data, args);
+      model.dispose();
+    } else {
+      const tokens = { x: digitTokens(split.xTrain), y: data.y, xTest: digitTokens(split.xTest), yTest: data.yTest };
+      const model = tokenEmbeddingNet();
+      row = await trainLayers('Embedding + tf.train.adam', model, tf.train.adam(1e-2), tokens, args);
+      tf.dispose([tokens.x, tokens.xTest]);
+      model.dispose();
+    }
+    rows.push(row);
+    console.log(`  (${((performance.now() - started) / 1000).toFixed(1)} s)\n`);
+  }
+
+  const header = ['trainer', 'batches', 's/batch (median)', 'loss, first -> last 3 batches', 'validation accuracy per epoch'];
+  const table = rows.map((r) => [
+    r.trainer,
+    String(r.batches),
+    r.secondsPerBatch.toFixed(3),
+    `${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)}`,
+    r.accuracy.map((a) => `${(100 * a).toFixed(1)}%`).join(', '),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  console.log([line(header), line(widths.map((w) => '-'.repeat(w))), ...table.map(line)].join('\n'));
+
+  // With six batches or more the last three must beat the first three (--quick runs twelve).
+  const failed = rows.filter((r) => (r.batches >= 6 && !(r.lastLoss < r.firstLoss)) || r.accuracy.some((a) => !Number.isFinite(a)));
+  tf.dispose([...initial, data.x, data.y, data.xTest, data.yTest, split.xTrain, split.xTest]);
+  if (failed.length > 0) {
+    console.error(`the loss did not fall for: ${failed.map((r) => r.trainer).join(', ')}`);
+    process.exit(1);
+  }
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? `${e.name}: ${e.message}` : e);
+  process.exit(1);
+});
