@@ -13,3 +13,4 @@ export { verifyBackend } from './verify';
 export type { Verification } from './verify';
 export { installWasmTrainingKernels, removeWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-training';
 export type { WasmKernelReport, WasmTrainingKernel, WasmTrainingKernelOptions } from './wasm-training';
+export { installFusedKernels, FUSED_KERNEL_BACKENDS } from './fused';

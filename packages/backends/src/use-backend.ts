@@ -6,6 +6,7 @@ import { BACKEND_NAMES, defaultPreference, isBackendName, type BackendName, type
 import { float16Message, floatPrecision } from './precision';
 import { describeBackend, type BackendDetails } from './describe';
 import { installWasmTrainingKernels, type WasmKernelReport } from './wasm-training';
+import { installFusedKernels } from './fused';
 
 /** A backend name, a preference list tried in order, or `'auto'` (the environment's default list). */
 export type BackendRequest = BackendName | 'auto' | readonly BackendName[];
@@ -127,6 +128,8 @@ export async function useBackend(request: BackendRequest = 'auto', options: UseB
       skipped.push({ name, reason: failure });
       continue;
     }
+    // One program per leaf for @basin/core's optimizer updates on GPU backends.
+    if (name === 'webgl' || name === 'webgpu') installFusedKernels([name]);
     const precision = floatPrecision();
     const warnings: string[] = [];
     if (precision === 16) {
