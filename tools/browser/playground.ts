@@ -71,6 +71,37 @@ async function main(): Promise<number> {
         for (const m of snap.mlp) check(`mlp:${m.id}:loss-fell`, !m.error && m.tail < m.first, m.error ?? `${m.first.toFixed(4)} -> ${m.last.toFixed(4)} (last five: ${m.tail.toFixed(4)})`);
       }
     }
+    // The variance-reduction demo and the lecture demos, with small options: they run, show
+    // what their lectures claim, and leak nothing.
+    const variance = await page.evaluate(() => {
+      const api = (window as unknown as { __playground: PlaygroundApi }).__playground;
+      const race = api.variance();
+      const before = race.snapshot().numTensors;
+      race.step(120);
+      return { ...race.snapshot(), before };
+    });
+    check('variance:ran', variance.steps >= 120 && variance.racers.every((r) => !r.error && Number.isFinite(r.distance)), JSON.stringify(variance.racers));
+    check('variance:ratio-finite', variance.lastRatio !== undefined && Number.isFinite(variance.lastRatio) && variance.lastRatio > 0, `last ratio ${variance.lastRatio}`);
+    check('variance:tensors-flat', variance.numTensors === variance.before, `${variance.before} -> ${variance.numTensors}`);
+    const lectures = await page.evaluate(async () => {
+      const api = (window as unknown as { __playground: PlaygroundApi }).__playground.lectures;
+      const grokking = await api.grokking({ p: 23, steps: 150 });
+      const doubleDescent = await api.doubleDescent({ seeds: 2 });
+      const interpolation = await api.interpolation({ epochs: 10 });
+      return {
+        grokking: { trainAt: grokking.trainAt, leaked: grokking.leakedTensors, seconds: grokking.seconds },
+        doubleDescent: { peakAt: doubleDescent.peakAt, features: doubleDescent.features, leaked: doubleDescent.leakedTensors, seconds: doubleDescent.seconds },
+        interpolation: { finalLoss: interpolation.finalLoss, leaked: interpolation.leakedTensors, seconds: interpolation.seconds },
+      };
+    });
+    await page.screenshot({ path: path.join(shots, 'lectures.png'), fullPage: true });
+    const g = lectures.grokking;
+    check('lecture:grokking:train-fits', g.trainAt !== undefined && g.leaked === 0, `train 100% at step ${g.trainAt}, leaked ${g.leaked}, ${g.seconds.toFixed(1)} s`);
+    const d = lectures.doubleDescent;
+    const interior = d.peakAt !== d.features[0] && d.peakAt !== d.features[d.features.length - 1];
+    check('lecture:double-descent:peak-inside', interior && d.leaked === 0, `peak at p = ${d.peakAt} of [${d.features[0]}..${d.features[d.features.length - 1]}], leaked ${d.leaked}, ${d.seconds.toFixed(1)} s`);
+    const i = lectures.interpolation;
+    check('lecture:interpolation:ran', Number.isFinite(i.finalLoss.sb) && Number.isFinite(i.finalLoss.lb) && i.leaked === 0, `final losses ${JSON.stringify(i.finalLoss)}, leaked ${i.leaked}, ${i.seconds.toFixed(1)} s`);
     console.log(`playground: screenshots in ${shots}`);
     const errors = browser.errors;
     check('page:no-errors', errors.length === 0, errors.slice(0, 3).join(' | '));

@@ -7,6 +7,10 @@ import { drawLosses, drawSurface, canvasToSurface } from './draw';
 import { MlpRace, SurfaceRace } from './race';
 import { OPTIMIZERS, type OptimizerSpec } from './optimizers';
 import { SURFACES, type Surface } from './surfaces';
+import { mountVarianceDemo, type VarianceRace } from './variance';
+import { drawGrokking, type GrokkingOptions, type GrokkingResult } from './grokking-live';
+import { drawDoubleDescent, type DoubleDescentOptions, type DoubleDescentResult } from './double-descent-live';
+import { drawInterpolation, type InterpolationOptions, type InterpolationResult } from './interpolation-live';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -135,6 +139,43 @@ export interface PlaygroundApi {
     /** `tail`: mean of the last five losses (SA-SAM's adaptive steps make single losses jumpy). */
     mlp: { id: string; first: number; last: number; tail: number; error?: string }[];
   };
+  /** The variance-reduction demo's race (SGD, SVRG, SAG on 2-D least squares). */
+  variance(): VarianceRace;
+  /** The lecture demos, each drawn into the lecture panel; results carry `leakedTensors`. */
+  lectures: {
+    grokking(options?: GrokkingOptions): Promise<GrokkingResult>;
+    doubleDescent(options?: DoubleDescentOptions): Promise<DoubleDescentResult>;
+    interpolation(options?: InterpolationOptions): Promise<InterpolationResult>;
+  };
+}
+
+let varianceDemo: ReturnType<typeof mountVarianceDemo> | undefined;
+
+/** Runs one lecture demo in the lecture panel, with the race paused (they share the backend). */
+async function runLecture<R>(draw: (el: HTMLElement) => Promise<R>): Promise<R> {
+  pause();
+  const el = $('lecture');
+  el.replaceChildren();
+  return draw(el);
+}
+
+function buildLectureButtons(): void {
+  const bind = (id: string, draw: (el: HTMLElement) => Promise<unknown>) => {
+    const button = $(id) as HTMLButtonElement;
+    button.onclick = async () => {
+      button.disabled = true;
+      try {
+        await runLecture(draw);
+      } catch (e) {
+        $('errors').textContent = `${id}: ${(e as Error).message}`;
+      } finally {
+        button.disabled = false;
+      }
+    };
+  };
+  bind('lecture-grokking', (el) => drawGrokking(el));
+  bind('lecture-double-descent', (el) => drawDoubleDescent(el));
+  bind('lecture-interpolation', (el) => drawInterpolation(el));
 }
 
 async function init(): Promise<BackendChoice> {
@@ -146,6 +187,8 @@ async function init(): Promise<BackendChoice> {
   setStatus(`backend ${choice.name} (float${choice.precision}) - ${choice.reason}` + (choice.warnings.length ? ` WARNING: ${choice.warnings.join(' ')}` : ''));
   buildControls();
   setSurface(surface.id);
+  varianceDemo = mountVarianceDemo($('variance'));
+  buildLectureButtons();
   return choice;
 }
 
@@ -171,4 +214,10 @@ ready.catch((e) => setStatus(`could not start: ${(e as Error).message}`));
       error: r.error,
     })),
   }),
+  variance: () => varianceDemo!.race(),
+  lectures: {
+    grokking: (options) => runLecture((el) => drawGrokking(el, options)),
+    doubleDescent: (options) => runLecture((el) => drawDoubleDescent(el, options)),
+    interpolation: (options) => runLecture((el) => drawInterpolation(el, options)),
+  },
 };
