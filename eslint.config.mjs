@@ -18,7 +18,16 @@ export default tseslint.config(
     files: ['packages/*/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@tensorflow/tfjs', message: 'Package sources import @tensorflow/tfjs-core (a peer dependency), not the full @tensorflow/tfjs bundle.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@tensorflow/tfjs', message: 'Package sources import @tensorflow/tfjs-core (a peer dependency), not the full @tensorflow/tfjs bundle.' },
+            { name: '@basin/testing', message: 'Test helpers live in <package>/test-helpers, beside the tests and outside src.' },
+          ],
+          patterns: [{ group: ['**/tools/**', '**/test-helpers/**'], message: 'Package sources never import tools/ or test helpers; keep those for tests.' }],
+        },
+      ],
       'no-restricted-syntax': [
         'error',
         {

@@ -40,8 +40,8 @@ const tsconfig = {
     types: [],
   },
   include: ['src/**/*.ts'],
-  // Test-only helpers (they import @basin/testing) never ship.
-  exclude: ['src/**/*.test.ts', 'src/**/test-utils/**', 'src/**/testing/**', 'src/**/test-helpers.ts'],
+  // Tests never ship; their helpers live in <package>/test-helpers, outside src.
+  exclude: ['src/**/*.test.ts'],
 };
 mkdirSync(path.join(cwd, 'dist'), { recursive: true });
 const tmp = path.join(cwd, 'tsconfig.build.tmp.json');

@@ -113,8 +113,8 @@ import {
   valueAndGrad,
   warmupCosineDecay,
 } from './index';
-import { leastSquares, makeTree } from './test-utils';
-import { BadInput, BadInputTally, tryBadInput } from './test-utils/bad-input';
+import { leastSquares, makeTree } from '../test-helpers';
+import { BadInput, BadInputTally, tryBadInput } from '../test-helpers/bad-input';
 
 const any = (x: unknown) => x as any;
 

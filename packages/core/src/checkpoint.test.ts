@@ -2,7 +2,7 @@ import { tf, expectNoLeak } from '@basin/testing';
 import { decodeTree, encodeTree, EncodedTree, restoreCheckpoint, saveCheckpoint, TrainingCheckpoint } from './checkpoint';
 import { adam } from './aliases/adam';
 import { Tree, treeDispose } from './tree';
-import { expectBasinError, expectIntact, leafValues, makeTree, runTransform, snapshot } from './test-utils';
+import { expectBasinError, expectIntact, leafValues, makeTree, runTransform, snapshot } from '../test-helpers';
 
 const json = (x: unknown) => JSON.parse(JSON.stringify(x)) as EncodedTree;
 const bytes = (t: tf.Tensor) => {

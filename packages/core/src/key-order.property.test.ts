@@ -116,7 +116,7 @@ import {
   TreeSpec,
   treeSpecArb,
   tensorTree,
-} from './test-utils/random-trees';
+} from '../test-helpers/random-trees';
 
 const RUNS = { kinds: 3, chains: 30, trees: 40, checkpoints: 15 };
 const params = (numRuns: number) => ({ seed: PROPERTY_SEED, numRuns, endOnFailure: true });

@@ -16,7 +16,7 @@ import {
   warmupExponentialDecay,
 } from './schedules';
 import type { Schedule } from './schedule-types';
-import { expectBasinError } from './test-utils';
+import { expectBasinError } from '../test-helpers';
 
 // Expected values are optax's formulas (optax/schedules/_schedule.py, formerly
 // optax/_src/schedule.py) evaluated by hand in float64.

@@ -27,7 +27,7 @@ import {
   Tree,
 } from './tree';
 import { BasinError } from './errors';
-import { expectBasinError, leafValues, seeded, vals } from './test-utils';
+import { expectBasinError, leafValues, seeded, vals } from '../test-helpers';
 
 const nested = (): Tree => ({
   a: tf.tensor1d([1, 2]),

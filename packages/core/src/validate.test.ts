@@ -1,7 +1,7 @@
 import { tf } from '@basin/testing';
 import { assertFiniteTree, checkBoolean, checkNumber, checkScalarOrSchedule, resolveHyper } from './validate';
 import { BasinError } from './errors';
-import { expectBasinError, expectIntact, snapshot } from './test-utils';
+import { expectBasinError, expectIntact, snapshot } from '../test-helpers';
 
 describe('checkNumber', () => {
   it('returns valid numbers', () => {

@@ -16,7 +16,7 @@ import { batchNormLayers, modelEvaluator, recomputeBatchNorm } from './model-eva
 import { evaluatePlane, Plane, PlaneEvaluation } from './plane';
 import { curveVsLineSvg, lineChartSvg, planeSvg } from './svg';
 import { ensembleAverage, fgeLearningRate, FgeTrainer, isFgeSnapshotStep, ModelFgeTrainer } from './fge';
-import { BadInput, expectBadInput } from './testing/bad-input';
+import { BadInput, expectBadInput } from '../test-helpers/bad-input';
 
 // Any value, typed to pass where a valid argument is expected.
 const bad = (x: unknown): never => x as never;

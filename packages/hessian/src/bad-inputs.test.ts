@@ -16,8 +16,8 @@ import { filterNormalizedDirection } from './landscape/directions';
 import { linearPath, lossSlice1D, lossSlice2D } from './landscape/slices';
 import { densitySvg, heatmapSvg, lineChartSvg } from './plot/svg';
 import { withSecondOrderGradients } from './second-order/registry';
-import { quadratic } from './testing/quadratic';
-import { BadInput, expectBadInput } from './testing/bad-input';
+import { quadratic } from '../test-helpers/quadratic';
+import { BadInput, expectBadInput } from '../test-helpers/bad-input';
 
 // Any value, typed to pass where a valid argument is expected.
 const bad = (x: unknown): never => x as never;

@@ -2,7 +2,7 @@ import { expectClose, expectNoLeak, tf } from '@basin/testing';
 import { BasinError, treeDispose, treeFromVector, treeToVector, type Tree } from '@basin/core';
 import { finiteDifferenceHvp, hessian, hvp } from './hessian';
 import { functionObjective } from './objective';
-import { matvec, quadratic } from './testing/quadratic';
+import { matvec, quadratic } from '../test-helpers/quadratic';
 
 const flat = (t: Tree): number[] => {
   const v = treeToVector(t);

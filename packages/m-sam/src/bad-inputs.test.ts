@@ -6,7 +6,7 @@ import type { GradFn, Transform, Tree } from '@basin/core';
 import { mSam } from './m-sam';
 import type { MSamState } from './m-sam';
 import { checkMicrobatchSpec, microbatchCount } from './microbatch-count';
-import { describeBadInputs, expectBasinError } from './test-helpers';
+import { describeBadInputs, expectBasinError } from '../test-helpers';
 
 type P = { w: tf.Tensor; b: tf.Tensor };
 type Batch = { X: tf.Tensor; y: tf.Tensor };

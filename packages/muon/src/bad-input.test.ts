@@ -9,7 +9,7 @@ import { scaleByMuon, type ScaleByMuonOptions } from './scale-by-muon';
 import { newtonSchulz, planNewtonSchulz, runNewtonSchulz } from './newton-schulz';
 import { matrixView } from './matrix-shape';
 import { muonLabels } from './muon-labels';
-import { expectCleanError, randomMatrix } from './test-helpers';
+import { expectCleanError, randomMatrix } from '../test-helpers';
 
 type T = Record<string, tf.Tensor>;
 

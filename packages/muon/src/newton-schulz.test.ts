@@ -11,7 +11,7 @@ import {
   toMat,
   transpose,
   type Mat,
-} from './test-helpers';
+} from '../test-helpers';
 
 const run = (g: Mat, options?: Parameters<typeof newtonSchulz>[1]): Mat => {
   const t = tf.tensor2d(g);

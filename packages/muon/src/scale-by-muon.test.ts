@@ -2,7 +2,7 @@ import { tf, expectClose, expectNoLeak } from '@basin/testing';
 import { BasinError, treeDispose, type Tree } from '@basin/core';
 import { scaleByMuon, type MuonState, type ScaleByMuonOptions } from './scale-by-muon';
 import { QUINTIC_COEFFICIENTS } from './newton-schulz';
-import { add, randomMatrix, referenceNewtonSchulz, scale, type Mat } from './test-helpers';
+import { add, randomMatrix, referenceNewtonSchulz, scale, type Mat } from '../test-helpers';
 
 const five = Array.from({ length: 5 }, () => QUINTIC_COEFFICIENTS);
 

@@ -6,7 +6,7 @@ import type { GradFn, Transform, Tree } from '@basin/core';
 import { saSam, saSgd } from './sa-sam';
 import type { SaSamState } from './sa-sam';
 import { adaptiveStep, checkAdaptiveStepOptions } from './adaptive-step';
-import { describeBadInputs, expectBasinError } from './test-helpers';
+import { describeBadInputs, expectBasinError } from '../test-helpers';
 
 type P = { w: tf.Tensor; b: tf.Tensor };
 type Batch = { aw: tf.Tensor; ab: tf.Tensor; c: tf.Tensor };

@@ -7,7 +7,7 @@ import {
 import type { GradFn, Schedule, StepResult, Transform, Tree } from '@basin/core';
 import { sam, perturbed } from './sam';
 import type { SamState } from './sam';
-import { Base64, adam64, expectIntact, leastSquaresProblem, maxRelError, norm64, sgd64, snapshot } from './test-helpers';
+import { Base64, adam64, expectIntact, leastSquaresProblem, maxRelError, norm64, sgd64, snapshot } from '../test-helpers';
 
 const P = leastSquaresProblem();
 

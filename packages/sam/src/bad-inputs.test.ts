@@ -9,7 +9,7 @@ import { ascentPerturbation } from './perturbation';
 import { ascentSharpness } from './ascent-sharpness';
 import { lookSam } from './look-sam';
 import { gsam } from './gsam';
-import { describeBadInputs, expectBasinError } from './test-helpers';
+import { describeBadInputs, expectBasinError } from '../test-helpers';
 
 type P = { w: tf.Tensor; b: tf.Tensor };
 type Batch = { aw: tf.Tensor; ab: tf.Tensor };

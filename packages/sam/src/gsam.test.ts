@@ -4,7 +4,7 @@ import type { GradFn, StepResult, Transform, Tree } from '@basin/core';
 import { gsam } from './gsam';
 import type { GsamState } from './gsam';
 import { sam } from './sam';
-import { adam64, Base64, dot64, expectIntact, leastSquaresProblem, maxRelError, samPoint64, sgd64, snapshot } from './test-helpers';
+import { adam64, Base64, dot64, expectIntact, leastSquaresProblem, maxRelError, samPoint64, sgd64, snapshot } from '../test-helpers';
 
 const P = leastSquaresProblem();
 

@@ -4,7 +4,7 @@ import type { GradFn, Transform, Tree } from '@basin/core';
 import { lookSam } from './look-sam';
 import type { LookSamState } from './look-sam';
 import { sam } from './sam';
-import { adam64, Base64, dot64, expectIntact, leastSquaresProblem, maxRelError, norm64, samPoint64, sgd64, snapshot } from './test-helpers';
+import { adam64, Base64, dot64, expectIntact, leastSquaresProblem, maxRelError, norm64, samPoint64, sgd64, snapshot } from '../test-helpers';
 
 const P = leastSquaresProblem();
 

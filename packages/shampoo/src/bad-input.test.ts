@@ -9,7 +9,7 @@ import { inversePthRoot } from './inverse-pth-root';
 import { blockSizes, mergeSmallDims } from './blocking';
 import { planLeaf } from './preconditioner';
 import { eigenInversePthRoot, symmetricEigen, symmetricMatrixFunction } from './linalg';
-import { expectCleanError, gaussian } from './test-helpers';
+import { expectCleanError, gaussian } from '../test-helpers';
 
 type T = Record<string, tf.Tensor>;
 

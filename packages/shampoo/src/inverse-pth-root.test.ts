@@ -2,7 +2,7 @@ import { tf, expectClose, expectNoLeak } from '@basin/testing';
 import { BasinError } from '@basin/core';
 import { inversePthRoot } from './inverse-pth-root';
 import { eigenInversePthRoot } from './linalg';
-import { randomSpd, relativeError } from './test-helpers';
+import { randomSpd, relativeError } from '../test-helpers';
 
 describe('inversePthRoot', () => {
   it('matches exact roots of a diagonal matrix', () => {

@@ -1,6 +1,6 @@
 import { expectClose } from '@basin/testing';
 import { eigenInversePthRoot, symmetricEigen, symmetricMatrixFunction } from './linalg';
-import { matmul, randomSpd } from './test-helpers';
+import { matmul, randomSpd } from '../test-helpers';
 
 describe('symmetricEigen', () => {
   it('finds the eigenvalues of a diagonal matrix, ascending', () => {

@@ -1,7 +1,7 @@
 import { tf, expectClose } from '@basin/testing';
 import { blockStatistic, computeRoot, planLeaf, preconditionBlock } from './preconditioner';
 import { eigenInversePthRoot } from './linalg';
-import { gaussian, matmul, randomSpd, relativeError, transpose } from './test-helpers';
+import { gaussian, matmul, randomSpd, relativeError, transpose } from '../test-helpers';
 
 const layout = { blockSize: Infinity, maxPreconditionerDim: 1024, mergeSmallDims: true };
 const rootOptions = { epsilon: 1e-6, failureThreshold: 0.1, retries: 2, retryRidgeFactor: 10, maxIterations: 100, errorTolerance: 1e-6 };

@@ -2,7 +2,7 @@ import { tf, expectClose, expectNoLeak } from '@basin/testing';
 import { BasinError, decodeTree, encodeTree, step, treeDispose, type Tree } from '@basin/core';
 import { scaleByShampoo, ShampooState } from './scale-by-shampoo';
 import { eigenInversePthRoot } from './linalg';
-import { gaussian, matmul, relativeError, seedUpdate, transpose } from './test-helpers';
+import { gaussian, matmul, relativeError, seedUpdate, transpose } from '../test-helpers';
 
 type T = Record<string, tf.Tensor>;
 

@@ -17,7 +17,7 @@ import {
 } from '@basin/core';
 import { shampoo } from './shampoo';
 import { scaleByShampoo } from './scale-by-shampoo';
-import { gaussian } from './test-helpers';
+import { gaussian } from '../test-helpers';
 
 type T = Record<string, tf.Tensor>;
 

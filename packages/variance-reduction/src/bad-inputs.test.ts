@@ -10,8 +10,8 @@ import { sag } from './sag';
 import type { SagState } from './sag';
 import { datasetGradient, modelDatasetGradient, modelGradient } from './full-gradient';
 import { svrgVariance } from './variance';
-import { describeBadInputs, expectBasinError, lsLoss } from './test-helpers';
-import type { LsBatch, LsParams } from './test-helpers';
+import { describeBadInputs, expectBasinError, lsLoss } from '../test-helpers';
+import type { LsBatch, LsParams } from '../test-helpers';
 
 const makeParams = (w = [0.2, -0.4, 0.1], b = [0.05]): LsParams => ({ w: tf.tensor1d(w), b: tf.tensor1d(b) });
 const makeBatch = (): LsBatch => ({

@@ -2,7 +2,7 @@ import { tf, expectClose, expectNoLeak } from '@basin/testing';
 import { treeDispose } from '@basin/core';
 import type { Tree } from '@basin/core';
 import { datasetGradient, modelDatasetGradient, modelGradient } from './full-gradient';
-import { leastSquares, lsLoss } from './test-helpers';
+import { leastSquares, lsLoss } from '../test-helpers';
 
 const P = leastSquares();
 const W = [0.3, -0.7, 0.9, 0.1];

@@ -3,8 +3,8 @@ import { adam, applyUpdates, makeGradFn, saveCheckpoint, restoreCheckpoint, sgd,
 import type { Transform, Tree } from '@basin/core';
 import { sag } from './sag';
 import type { SagState } from './sag';
-import { dist, leastSquares, lsLoss, maxRelError, sag64, seededValues, sgd64 } from './test-helpers';
-import type { LsBatch } from './test-helpers';
+import { dist, leastSquares, lsLoss, maxRelError, sag64, seededValues, sgd64 } from '../test-helpers';
+import type { LsBatch } from '../test-helpers';
 
 const P = leastSquares();
 const START = [0.5, -0.5, 0.2, 0];

@@ -5,8 +5,8 @@ import { refreshSnapshot, svrg } from './svrg';
 import type { SvrgState } from './svrg';
 import { datasetGradient, modelDatasetGradient } from './full-gradient';
 import { svrgVariance } from './variance';
-import { dist, leastSquares, lsLoss, maxRelError, seededValues, sgd64, svrg64 } from './test-helpers';
-import type { LsBatch } from './test-helpers';
+import { dist, leastSquares, lsLoss, maxRelError, seededValues, sgd64, svrg64 } from '../test-helpers';
+import type { LsBatch } from '../test-helpers';
 
 const P = leastSquares();
 const START = [0.5, -0.5, 0.2, 0];

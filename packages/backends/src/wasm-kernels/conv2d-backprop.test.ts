@@ -1,5 +1,5 @@
 import { tf } from '@basin/testing';
-import { compareWithCpu, ErrorLog, randomValues, setUpWasm } from './test-helpers';
+import { compareWithCpu, ErrorLog, randomValues, setUpWasm } from '../../test-helpers/wasm-kernels';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Case = { x: number[]; filter: number[]; strides: number | [number, number]; pad: Pad; format?: 'NHWC' | 'NCHW' };

@@ -1,5 +1,5 @@
 import { tf } from '@basin/testing';
-import { compareWithCpu, ErrorLog, maxRelativeError, randomValues, runOn, setUpWasm, type HostTensor } from './test-helpers';
+import { compareWithCpu, ErrorLog, maxRelativeError, randomValues, runOn, setUpWasm, type HostTensor } from '../../test-helpers/wasm-kernels';
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]];
 interface Case {

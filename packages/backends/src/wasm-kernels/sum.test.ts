@@ -1,5 +1,5 @@
 import { tf } from '@basin/testing';
-import { compareWithCpu, ErrorLog, randomValues, setUpWasm } from './test-helpers';
+import { compareWithCpu, ErrorLog, randomValues, setUpWasm } from '../../test-helpers/wasm-kernels';
 
 const log = new ErrorLog();
 beforeAll(setUpWasm);

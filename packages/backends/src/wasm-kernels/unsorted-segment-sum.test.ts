@@ -1,6 +1,6 @@
 import { BasinError } from '@basin/core';
 import { tf } from '@basin/testing';
-import { compareWithCpu, ErrorLog, maxRelativeError, randomValues, runOn, setUpWasm } from './test-helpers';
+import { compareWithCpu, ErrorLog, maxRelativeError, randomValues, runOn, setUpWasm } from '../../test-helpers/wasm-kernels';
 
 const ids = (values: number[], shape = [values.length]) => ({ values: new Int32Array(values), shape, dtype: 'int32' as const });
 

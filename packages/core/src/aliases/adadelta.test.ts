@@ -10,7 +10,7 @@ import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { applyUpdates } from '../transforms/apply-updates';
 import type { Transform } from '../transform';
 import { isTensor, Tree, treeDispose, treeLeaves, treeMap } from '../tree';
-import { describeContract, expectBasinError, expectTreesClose, f64, gradientSequence, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, expectBasinError, expectTreesClose, f64, gradientSequence, leafValues, makeTree, runTransform } from '../../test-helpers';
 
 const { grads } = gradientSequence(1400);
 

@@ -7,7 +7,7 @@ import { applyUpdates } from '../transforms/apply-updates';
 import { exponentialDecay } from '../schedules';
 import type { Transform } from '../transform';
 import { collectTensors, Tree, treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectTreesClose, f64, leafValues, makeTree, runTransform, seeded } from '../test-utils';
+import { describeContract, expectBasinError, expectTreesClose, f64, leafValues, makeTree, runTransform, seeded } from '../../test-helpers';
 
 /** makeTree's leaves plus a [130, 140] matrix, factored at optax's default minDimSizeToFactor 128. */
 const SHAPES: Record<string, number[]> = { 'dense.bias': [2], 'dense.kernel': [3, 2], gain: [], big: [130, 140] };

@@ -6,7 +6,7 @@ import { addDecayedWeights } from '../transforms/add-decayed-weights';
 import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { warmupCosineDecay } from '../schedules';
 import { treeDispose } from '../tree';
-import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform } from '../../test-helpers';
 
 const grads = (k: number) => makeTree(1000 + k);
 

@@ -8,8 +8,8 @@ import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { trace } from '../transforms/trace';
 import { clipByGlobalNorm } from '../transforms/clip';
 import { treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectTreesClose, gradientSequence, leafValues, makeTree, runTransform } from '../test-utils';
-import { clipByGlobalNorm64, expectKeyOrderIndependent, expectSolved, optaxProblems, solveOptaxProblem } from '../test-utils/optax-checks';
+import { describeContract, expectBasinError, expectTreesClose, gradientSequence, leafValues, makeTree, runTransform } from '../../test-helpers';
+import { clipByGlobalNorm64, expectKeyOrderIndependent, expectSolved, optaxProblems, solveOptaxProblem } from '../../test-helpers/optax-checks';
 
 const { grads, gradValues } = gradientSequence(1900);
 

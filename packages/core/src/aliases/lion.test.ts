@@ -5,7 +5,7 @@ import { scaleByLion } from '../transforms/scale-by-lion';
 import { addDecayedWeights } from '../transforms/add-decayed-weights';
 import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectTreesClose, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, expectBasinError, expectTreesClose, leafValues, makeTree, runTransform } from '../../test-helpers';
 
 const grads = (k: number) => makeTree(1200 + k);
 

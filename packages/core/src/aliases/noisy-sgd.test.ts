@@ -9,7 +9,7 @@ import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { exponentialDecay } from '../schedules';
 import type { Transform } from '../transform';
 import { Tree, treeDispose } from '../tree';
-import { describeContract, elementwiseReference, expectBasinError, expectTreesClose, f64, gradientSequence, makeTree, runTransform } from '../test-utils';
+import { describeContract, elementwiseReference, expectBasinError, expectTreesClose, f64, gradientSequence, makeTree, runTransform } from '../../test-helpers';
 
 const { grads, gradValues } = gradientSequence(2300);
 

@@ -10,7 +10,7 @@ import { step, StepResult } from '../training/step';
 import { Trainer } from '../training/trainer';
 import type { Extras, Transform } from '../transform';
 import { Tree, treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectIntact, expectTreesClose, f64, gradientSequence, leastSquares, makeTree, runTransform, snapshot } from '../test-utils';
+import { describeContract, expectBasinError, expectIntact, expectTreesClose, f64, gradientSequence, leastSquares, makeTree, runTransform, snapshot } from '../../test-helpers';
 
 const { grads, gradValues } = gradientSequence(2700);
 

@@ -5,7 +5,7 @@ import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { identity } from '../transforms/identity';
 import { trace } from '../transforms/trace';
 import { treeDispose } from '../tree';
-import { describeContract, makeTree, runTransform } from '../test-utils';
+import { describeContract, makeTree, runTransform } from '../../test-helpers';
 
 const grads = (k: number) => makeTree(1100 + k);
 

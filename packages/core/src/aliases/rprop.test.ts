@@ -7,7 +7,7 @@ import { clipByGlobalNorm } from '../transforms/clip';
 import { applyUpdates } from '../transforms/apply-updates';
 import type { Transform } from '../transform';
 import { isTensor, Tree, treeDispose, treeMap } from '../tree';
-import { describeContract, expectBasinError, expectTreesClose, f64, gradientSequence, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, expectBasinError, expectTreesClose, f64, gradientSequence, leafValues, makeTree, runTransform } from '../../test-helpers';
 
 const { grads } = gradientSequence(1700);
 

@@ -7,7 +7,7 @@ import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { applyUpdates } from '../transforms/apply-updates';
 import { exponentialDecay } from '../schedules';
 import { treeDispose } from '../tree';
-import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform, gradientSequence } from '../test-utils';
+import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform, gradientSequence } from '../../test-helpers';
 
 const { grads, gradValues } = gradientSequence(900);
 

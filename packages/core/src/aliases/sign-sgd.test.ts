@@ -18,7 +18,7 @@ import {
   gradientSequence,
   makeTree,
   runTransform,
-} from '../test-utils';
+} from '../../test-helpers';
 
 const { grads, gradValues } = gradientSequence(1300);
 

@@ -14,7 +14,7 @@ import { averageParams, averagedParams } from '../wrappers/average-params';
 import { applyUpdates } from '../transforms/apply-updates';
 import type { Transform } from '../transform';
 import { Tree, treeDispose } from '../tree';
-import { leafValues } from '../test-utils';
+import { leafValues } from '../../test-helpers';
 
 type Nested = number | Nested[];
 interface BasinEntry {

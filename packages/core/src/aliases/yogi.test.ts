@@ -6,8 +6,8 @@ import { scaleByLearningRate } from '../transforms/scale-by-schedule';
 import { clipByGlobalNorm } from '../transforms/clip';
 import { exponentialDecay } from '../schedules';
 import { treeDispose } from '../tree';
-import { describeContract, elementwiseReference, expectBasinError, expectTreesClose, gradientSequence, makeTree, runTransform } from '../test-utils';
-import { clipByGlobalNorm64, expectKeyOrderIndependent, expectSolved, optaxProblems, solveOptaxProblem } from '../test-utils/optax-checks';
+import { describeContract, elementwiseReference, expectBasinError, expectTreesClose, gradientSequence, makeTree, runTransform } from '../../test-helpers';
+import { clipByGlobalNorm64, expectKeyOrderIndependent, expectSolved, optaxProblems, solveOptaxProblem } from '../../test-helpers/optax-checks';
 
 const { grads, gradValues } = gradientSequence(1600);
 

@@ -7,7 +7,7 @@ import { scaleBySchedule } from '../transforms/scale-by-schedule';
 import { identity } from '../transforms/identity';
 import type { Extras, Transform } from '../transform';
 import { collectTensors, treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectIntact, leafValues, makeTree, runTransform, snapshot } from '../test-utils';
+import { describeContract, expectBasinError, expectIntact, leafValues, makeTree, runTransform, snapshot } from '../../test-helpers';
 
 const grads = (k: number) => makeTree(500 + k);
 

@@ -4,7 +4,7 @@ import { adam, adamw, AdamOptions } from '../aliases/adam';
 import { sgd, SgdOptions } from '../aliases/sgd';
 import { cosineDecay } from '../schedules';
 import { treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectIntact, leafValues, makeTree, runTransform, snapshot } from '../test-utils';
+import { describeContract, expectBasinError, expectIntact, leafValues, makeTree, runTransform, snapshot } from '../../test-helpers';
 
 const grads = (k: number) => makeTree(800 + k);
 

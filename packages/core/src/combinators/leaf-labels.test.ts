@@ -2,7 +2,7 @@ import { tf } from '@basin/testing';
 import { labelsForLeaves, selectLeaves } from './leaf-labels';
 import { treeDispose } from '../tree';
 import { BasinError } from '../errors';
-import { makeTree } from '../test-utils';
+import { makeTree } from '../../test-helpers';
 
 const isString = (x: unknown) => typeof x === 'string';
 

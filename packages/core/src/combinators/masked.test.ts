@@ -4,7 +4,7 @@ import { trace } from '../transforms/trace';
 import { scale } from '../transforms/scale';
 import { addDecayedWeights } from '../transforms/add-decayed-weights';
 import { Tree, treeDispose } from '../tree';
-import { describeContract, expectBasinError, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, expectBasinError, leafValues, makeTree, runTransform } from '../../test-helpers';
 
 const grads = (k: number) => makeTree(700 + k);
 const mask = { dense: { kernel: true, bias: false }, gain: true };

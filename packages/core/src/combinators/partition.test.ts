@@ -7,7 +7,7 @@ import { trace } from '../transforms/trace';
 import { scaleBySchedule } from '../transforms/scale-by-schedule';
 import { addDecayedWeights } from '../transforms/add-decayed-weights';
 import { Tree, treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectIntact, leafValues, makeTree, runTransform, snapshot } from '../test-utils';
+import { describeContract, expectBasinError, expectIntact, leafValues, makeTree, runTransform, snapshot } from '../../test-helpers';
 
 const grads = (k: number) => makeTree(600 + k);
 const labelTree = { dense: { kernel: 'adam', bias: 'sgd' }, gain: 'frozen' };

@@ -8,7 +8,7 @@ import { scaleByAdam } from '../transforms/scale-by-adam';
 import { trace } from '../transforms/trace';
 import type { Transform } from '../transform';
 import { Tree, treeDispose } from '../tree';
-import { expectBasinError, expectIntact, makeTree, snapshot } from '../test-utils';
+import { expectBasinError, expectIntact, makeTree, snapshot } from '../../test-helpers';
 import { publicTransform, stateMaker } from './public-transform';
 
 describe('publicTransform', () => {

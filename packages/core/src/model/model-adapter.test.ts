@@ -9,7 +9,7 @@ import { adam } from '../aliases/adam';
 import type { Extras, Transform } from '../transform';
 import type { TrainingCheckpoint } from '../checkpoint';
 import { Tree, treeDispose } from '../tree';
-import { expectBasinError, expectIntact, seeded, snapshot, vals } from '../test-utils';
+import { expectBasinError, expectIntact, seeded, snapshot, vals } from '../../test-helpers';
 
 const N = 12;
 const X = seeded(3, N * 3);

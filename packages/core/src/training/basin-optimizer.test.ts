@@ -11,7 +11,7 @@ import { clipByGlobalNorm } from '../transforms/clip';
 import { BasinError } from '../errors';
 import type { Extras, Transform } from '../transform';
 import { Tree, treeDispose, treeMap } from '../tree';
-import { seeded, vals } from '../test-utils';
+import { seeded, vals } from '../../test-helpers';
 
 const N = 24;
 const X = seeded(11, N * 4);

@@ -1,6 +1,6 @@
 import { tf, expectClose, expectNoLeak } from '@basin/testing';
 import { outputLosses, resolveOutputLoss } from './losses';
-import { vals } from '../test-utils';
+import { vals } from '../../test-helpers';
 
 // Keras clips probabilities to [1e-7, 1 - 1e-7]; in float32 the upper bound is 1 - 2^-23.
 const clip = (p: number) => Math.min(Math.max(p, Math.fround(1e-7)), Math.fround(1 - 1e-7));

@@ -1,7 +1,7 @@
 import { tf, expectNoLeak } from '@basin/testing';
 import { batchSize, microbatchRange, sliceBatch } from './microbatch';
 import { treeDispose } from '../tree';
-import { expectBasinError, leafValues } from '../test-utils';
+import { expectBasinError, leafValues } from '../../test-helpers';
 
 describe('microbatchRange', () => {
   it('cuts rows into equal consecutive slices when the count divides them', () => {

@@ -1,6 +1,6 @@
 import { tf, expectClose, expectNoLeak } from '@basin/testing';
 import { addModelLosses, modelRegularizationLoss } from './model-losses';
-import { expectBasinError, seeded, vals } from '../test-utils';
+import { expectBasinError, seeded, vals } from '../../test-helpers';
 
 /** Dense 3 -> 2 (kernel l2 = 0.5, bias l1l2) with fixed weights. */
 function regularised(): tf.Sequential {

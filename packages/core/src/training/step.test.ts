@@ -6,7 +6,7 @@ import { chain } from '../combinators/chain';
 import { scale } from '../transforms/scale';
 import type { Extras, Transform } from '../transform';
 import { Tree, treeDispose } from '../tree';
-import { expectBasinError, expectIntact, flatParams, leastSquares, snapshot, vals } from '../test-utils';
+import { expectBasinError, expectIntact, flatParams, leastSquares, snapshot, vals } from '../../test-helpers';
 
 const problem = leastSquares(16);
 

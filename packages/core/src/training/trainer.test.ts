@@ -6,7 +6,7 @@ import { injectHyperparams } from '../combinators/inject-hyperparams';
 import { cosineDecay } from '../schedules';
 import type { TrainingCheckpoint } from '../checkpoint';
 import { treeDispose } from '../tree';
-import { expectBasinError, expectIntact, flatParams, leastSquares, snapshot } from '../test-utils';
+import { expectBasinError, expectIntact, flatParams, leastSquares, snapshot } from '../../test-helpers';
 
 const exact = leastSquares(16, { exact: true });
 

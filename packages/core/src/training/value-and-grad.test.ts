@@ -1,7 +1,7 @@
 import { tf, expectClose, expectNoLeak, finiteDifferenceGradient } from '@basin/testing';
 import { valueAndGrad } from './value-and-grad';
 import { Tree, treeDispose } from '../tree';
-import { expectBasinError, leafValues, seeded, vals } from '../test-utils';
+import { expectBasinError, leafValues, seeded, vals } from '../../test-helpers';
 
 // Least squares: loss = 0.5 * mean_rows(sum_cols((X w + b - Y)^2)), X 8x3, Y 8x2.
 const X = seeded(1, 24);

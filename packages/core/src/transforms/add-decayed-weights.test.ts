@@ -1,7 +1,7 @@
 import { tf, expectClose } from '@basin/testing';
 import { addDecayedWeights } from './add-decayed-weights';
 import { Tree, treeDispose } from '../tree';
-import { describeContract, expectBasinError, f64, leafValues, makeTree } from '../test-utils';
+import { describeContract, expectBasinError, f64, leafValues, makeTree } from '../../test-helpers';
 
 describe('addDecayedWeights', () => {
   it('adds weightDecay * params to every update', () => {

@@ -3,7 +3,7 @@ import { addNoise, noiseSeed } from './add-noise';
 import { chain } from '../combinators/chain';
 import { clipByGlobalNorm } from './clip';
 import { Tree, treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectTreesClose, f64, gradientSequence, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, expectBasinError, expectTreesClose, f64, gradientSequence, leafValues, makeTree, runTransform } from '../../test-helpers';
 
 const { grads, gradValues } = gradientSequence(2200);
 

@@ -1,7 +1,7 @@
 import { tf, expectClose, expectNoLeak } from '@basin/testing';
 import { applyUpdates } from './apply-updates';
 import { collectTensors, treeDispose } from '../tree';
-import { expectBasinError, expectIntact, f64, leafValues, makeTree, snapshot } from '../test-utils';
+import { expectBasinError, expectIntact, f64, leafValues, makeTree, snapshot } from '../../test-helpers';
 
 describe('applyUpdates', () => {
   it('adds updates to params leaf by leaf as new tensors, leaving the inputs alone', () => {

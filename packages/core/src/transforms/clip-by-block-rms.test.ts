@@ -3,8 +3,8 @@ import { clipByBlockRms } from './clip-by-block-rms';
 import { chain } from '../combinators/chain';
 import { scale } from './scale';
 import { treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectTreesClose, gradientSequence, leafValues, makeTree, runTransform } from '../test-utils';
-import { expectKeyOrderIndependent } from '../test-utils/optax-checks';
+import { describeContract, expectBasinError, expectTreesClose, gradientSequence, leafValues, makeTree, runTransform } from '../../test-helpers';
+import { expectKeyOrderIndependent } from '../../test-helpers/optax-checks';
 
 const { grads, gradValues } = gradientSequence(1500);
 

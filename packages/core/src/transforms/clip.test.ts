@@ -1,7 +1,7 @@
 import { tf, expectClose } from '@basin/testing';
 import { clip, clipByGlobalNorm } from './clip';
 import { treeDispose } from '../tree';
-import { describeContract, f64, leafValues, makeTree } from '../test-utils';
+import { describeContract, f64, leafValues, makeTree } from '../../test-helpers';
 
 describe('clip', () => {
   it('clips each entry to [-maxDelta, maxDelta]', () => {

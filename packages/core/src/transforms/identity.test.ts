@@ -1,6 +1,6 @@
 import { identity } from './identity';
 import { collectTensors, treeDispose } from '../tree';
-import { describeContract, leafValues, makeTree } from '../test-utils';
+import { describeContract, leafValues, makeTree } from '../../test-helpers';
 
 describe('identity', () => {
   it('passes updates through unchanged, as new tensors, with empty state', () => {

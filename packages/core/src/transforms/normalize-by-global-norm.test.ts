@@ -1,7 +1,7 @@
 import { tf, expectClose } from '@basin/testing';
 import { normalizeByGlobalNorm } from './normalize-by-global-norm';
 import { treeDispose } from '../tree';
-import { describeContract, f64, leafValues, makeTree } from '../test-utils';
+import { describeContract, f64, leafValues, makeTree } from '../../test-helpers';
 
 describe('normalizeByGlobalNorm', () => {
   it('divides every leaf by the global norm of the whole tree (float64 reference)', () => {

@@ -1,6 +1,6 @@
 import { tf, expectClose } from '@basin/testing';
 import { scaleByAdam, ScaleByAdamOptions } from './scale-by-adam';
-import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform, gradientSequence } from '../test-utils';
+import { describeContract, elementwiseReference, expectTreesClose, leafValues, makeTree, runTransform, gradientSequence } from '../../test-helpers';
 import { treeDispose } from '../tree';
 
 const { grads, gradValues } = gradientSequence(200);

@@ -12,7 +12,7 @@ import {
   makeTree,
   runTransform,
   seeded,
-} from '../test-utils';
+} from '../../test-helpers';
 
 /** makeTree's leaves plus a [130, 140] matrix (factored at optax's default 128) and a [4, 3, 5] cube. */
 const SHAPES: Record<string, number[]> = { 'dense.bias': [2], 'dense.kernel': [3, 2], gain: [], big: [130, 140], cube: [4, 3, 5] };

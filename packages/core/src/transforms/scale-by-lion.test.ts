@@ -1,6 +1,6 @@
 import { tf } from '@basin/testing';
 import { scaleByLion } from './scale-by-lion';
-import { describeContract, elementwiseReference, expectBasinError, expectTreesClose, leafValues, makeTree, runTransform, gradientSequence } from '../test-utils';
+import { describeContract, elementwiseReference, expectBasinError, expectTreesClose, leafValues, makeTree, runTransform, gradientSequence } from '../../test-helpers';
 import { treeDispose } from '../tree';
 
 const { grads, gradValues } = gradientSequence(400);

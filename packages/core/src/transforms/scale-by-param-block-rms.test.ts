@@ -1,8 +1,8 @@
 import { tf, expectClose } from '@basin/testing';
 import { scaleByParamBlockRms } from './scale-by-param-block-rms';
 import { treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectTreesClose, gradientSequence, leafValues, makeTree, runTransform } from '../test-utils';
-import { expectKeyOrderIndependent } from '../test-utils/optax-checks';
+import { describeContract, expectBasinError, expectTreesClose, gradientSequence, leafValues, makeTree, runTransform } from '../../test-helpers';
+import { expectKeyOrderIndependent } from '../../test-helpers/optax-checks';
 
 const { grads, gradValues } = gradientSequence(1600);
 

@@ -4,7 +4,7 @@ import { chain } from '../combinators/chain';
 import { clipByGlobalNorm } from './clip';
 import type { Extras, Transform } from '../transform';
 import { Tree, treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectIntact, expectTreesClose, f64, gradientSequence, leafValues, makeTree, runTransform, snapshot } from '../test-utils';
+import { describeContract, expectBasinError, expectIntact, expectTreesClose, f64, gradientSequence, leafValues, makeTree, runTransform, snapshot } from '../../test-helpers';
 
 const { grads, gradValues } = gradientSequence(2600);
 

@@ -3,7 +3,7 @@ import { scaleByRadam, ScaleByRadamOptions } from './scale-by-radam';
 import { clipByGlobalNorm } from './clip';
 import { chain } from '../combinators/chain';
 import { isTensor, Tree, treeDispose, treeMap } from '../tree';
-import { describeContract, elementwiseReference, expectBasinError, expectTreesClose, f64, gradientSequence, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, elementwiseReference, expectBasinError, expectTreesClose, f64, gradientSequence, leafValues, makeTree, runTransform } from '../../test-helpers';
 
 const { grads, gradValues } = gradientSequence(600);
 

@@ -2,7 +2,7 @@ import { tf, expectClose } from '@basin/testing';
 import { scaleByLearningRate, scaleBySchedule } from './scale-by-schedule';
 import { cosineDecay, piecewiseConstant } from '../schedules';
 import { treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectIntact, runTransform, snapshot } from '../test-utils';
+import { describeContract, expectBasinError, expectIntact, runTransform, snapshot } from '../../test-helpers';
 
 const ones = () => ({ a: tf.ones([2]) });
 

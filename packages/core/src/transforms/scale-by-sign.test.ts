@@ -3,7 +3,7 @@ import { scaleBySign } from './scale-by-sign';
 import { chain } from '../combinators/chain';
 import { clipByGlobalNorm } from './clip';
 import { Tree, treeDispose } from '../tree';
-import { describeContract, elementwiseReference, expectTreesClose, gradientSequence, leafValues, makeTree, runTransform } from '../test-utils';
+import { describeContract, elementwiseReference, expectTreesClose, gradientSequence, leafValues, makeTree, runTransform } from '../../test-helpers';
 
 const { grads, gradValues } = gradientSequence(1400);
 

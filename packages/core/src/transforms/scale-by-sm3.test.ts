@@ -3,7 +3,7 @@ import { scaleBySm3, ScaleBySm3Options } from './scale-by-sm3';
 import { chain } from '../combinators/chain';
 import { clipByGlobalNorm } from './clip';
 import { collectTensors, Tree, treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectTreesClose, f64, leafValues, makeTree, runTransform, seeded } from '../test-utils';
+import { describeContract, expectBasinError, expectTreesClose, f64, leafValues, makeTree, runTransform, seeded } from '../../test-helpers';
 
 /** makeTree's leaves plus a [6, 4] matrix and a [3, 2, 4] cube, where the per-axis cover matters. */
 const SHAPES: Record<string, number[]> = { 'dense.bias': [2], 'dense.kernel': [3, 2], gain: [], mat: [6, 4], cube: [3, 2, 4] };

@@ -3,8 +3,8 @@ import { scaleByYogi, ScaleByYogiOptions } from './scale-by-yogi';
 import { chain } from '../combinators/chain';
 import { clipByGlobalNorm } from './clip';
 import { treeDispose } from '../tree';
-import { describeContract, elementwiseReference, expectBasinError, expectTreesClose, gradientSequence, leafValues, makeTree, runTransform } from '../test-utils';
-import { clipByGlobalNorm64, expectKeyOrderIndependent } from '../test-utils/optax-checks';
+import { describeContract, elementwiseReference, expectBasinError, expectTreesClose, gradientSequence, leafValues, makeTree, runTransform } from '../../test-helpers';
+import { clipByGlobalNorm64, expectKeyOrderIndependent } from '../../test-helpers/optax-checks';
 
 const { grads, gradValues } = gradientSequence(700);
 

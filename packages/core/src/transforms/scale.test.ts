@@ -1,7 +1,7 @@
 import { expectClose } from '@basin/testing';
 import { scale } from './scale';
 import { treeDispose } from '../tree';
-import { describeContract, leafValues, makeTree } from '../test-utils';
+import { describeContract, leafValues, makeTree } from '../../test-helpers';
 
 describe('scale', () => {
   it('multiplies every update by the factor', () => {

@@ -1,6 +1,6 @@
 import { setToZero } from './set-to-zero';
 import { treeDispose, treeFlatten } from '../tree';
-import { describeContract, leafValues, makeTree } from '../test-utils';
+import { describeContract, leafValues, makeTree } from '../../test-helpers';
 
 describe('setToZero', () => {
   it('replaces every update by zeros of the same shape', () => {

@@ -1,5 +1,5 @@
 import { trace } from './trace';
-import { describeContract, elementwiseReference, expectTreesClose, makeTree, runTransform, gradientSequence } from '../test-utils';
+import { describeContract, elementwiseReference, expectTreesClose, makeTree, runTransform, gradientSequence } from '../../test-helpers';
 import { treeDispose } from '../tree';
 
 const { grads, gradValues } = gradientSequence(100);

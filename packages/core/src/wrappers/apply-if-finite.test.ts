@@ -5,8 +5,8 @@ import { adam } from '../aliases/adam';
 import { chain } from '../combinators/chain';
 import { scale } from '../transforms/scale';
 import { Tree, treeDispose, treeMap } from '../tree';
-import { describeContract, expectBasinError, leafValues, leastSquares, makeTree, runTransform } from '../test-utils';
-import { reversedKeys, samLike, stateValues, trainSteps } from './test-helpers';
+import { describeContract, expectBasinError, leafValues, leastSquares, makeTree, runTransform } from '../../test-helpers';
+import { reversedKeys, samLike, stateValues, trainSteps } from '../../test-helpers/wrappers';
 
 const problem = leastSquares(16);
 

@@ -2,8 +2,8 @@ import { ema } from './ema';
 import { chain } from '../combinators/chain';
 import { scale } from '../transforms/scale';
 import { treeDispose } from '../tree';
-import { describeContract, elementwiseReference, expectBasinError, expectTreesClose, gradientSequence, leastSquares, makeTree, runTransform } from '../test-utils';
-import { reversedKeys, samLike, trainSteps } from './test-helpers';
+import { describeContract, elementwiseReference, expectBasinError, expectTreesClose, gradientSequence, leastSquares, makeTree, runTransform } from '../../test-helpers';
+import { reversedKeys, samLike, trainSteps } from '../../test-helpers/wrappers';
 
 const { grads, gradValues } = gradientSequence(700);
 

@@ -6,8 +6,8 @@ import { chain } from '../combinators/chain';
 import { scale } from '../transforms/scale';
 import { Trainer } from '../training/trainer';
 import { treeDispose } from '../tree';
-import { describeContract, expectBasinError, flatParams, leafValues, leastSquares, makeTree, runTransform } from '../test-utils';
-import { reversedKeys, samLike, stateValues, trainSteps } from './test-helpers';
+import { describeContract, expectBasinError, flatParams, leafValues, leastSquares, makeTree, runTransform } from '../../test-helpers';
+import { reversedKeys, samLike, stateValues, trainSteps } from '../../test-helpers/wrappers';
 
 const problem = leastSquares(16);
 

@@ -19,8 +19,8 @@ import {
   makeTree,
   runTransform,
   snapshot,
-} from '../test-utils';
-import { microbatches, reversedKeys, samLike, stateValues, trainSteps } from './test-helpers';
+} from '../../test-helpers';
+import { microbatches, reversedKeys, samLike, stateValues, trainSteps } from '../../test-helpers/wrappers';
 
 const problem = leastSquares(16);
 const { grads, gradValues } = gradientSequence(300);

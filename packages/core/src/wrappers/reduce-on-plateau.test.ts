@@ -7,8 +7,8 @@ import type { Transform } from '../transform';
 import { Trainer } from '../training/trainer';
 import { treeDispose, treeFlatten } from '../tree';
 import { decodeTree, encodeTree } from '../checkpoint';
-import { describeContract, expectBasinError, expectIntact, leafValues, leastSquares, makeTree, snapshot } from '../test-utils';
-import { reversedKeys, samLike, stateValues, trainSteps } from './test-helpers';
+import { describeContract, expectBasinError, expectIntact, leafValues, leastSquares, makeTree, snapshot } from '../../test-helpers';
+import { reversedKeys, samLike, stateValues, trainSteps } from '../../test-helpers/wrappers';
 
 /**
  * Float64 port of optax's reduce_on_plateau update (optax/contrib/_reduce_on_plateau.py), for

@@ -6,8 +6,8 @@ import { chain } from '../combinators/chain';
 import { scale } from '../transforms/scale';
 import { Trainer } from '../training/trainer';
 import { Tree, treeDispose } from '../tree';
-import { describeContract, expectBasinError, expectIntact, flatParams, leafValues, leastSquares, makeTree, runTransform, snapshot } from '../test-utils';
-import { reversedKeys, samLike, SamLikeState, stateValues, trainSteps } from './test-helpers';
+import { describeContract, expectBasinError, expectIntact, flatParams, leafValues, leastSquares, makeTree, runTransform, snapshot } from '../../test-helpers';
+import { reversedKeys, samLike, SamLikeState, stateValues, trainSteps } from '../../test-helpers/wrappers';
 
 const problem = leastSquares(16);
 

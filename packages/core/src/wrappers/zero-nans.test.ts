@@ -4,8 +4,8 @@ import { sgd } from '../aliases/sgd';
 import { chain } from '../combinators/chain';
 import { adam } from '../aliases/adam';
 import { treeDispose } from '../tree';
-import { describeContract, expectBasinError, leafValues, leastSquares, makeTree, runTransform, vals } from '../test-utils';
-import { reversedKeys, samLike, trainSteps } from './test-helpers';
+import { describeContract, expectBasinError, leafValues, leastSquares, makeTree, runTransform, vals } from '../../test-helpers';
+import { reversedKeys, samLike, trainSteps } from '../../test-helpers/wrappers';
 
 describe('zeroNans', () => {
   it('replaces NaN entries by 0, keeps every other entry (Infinity too) and records which leaves had one', () => {

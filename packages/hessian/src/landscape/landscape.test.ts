@@ -1,6 +1,6 @@
 import { expectClose, expectNoLeak, tf } from '@basin/testing';
 import { treeDispose, treeFromVector, treeToVector, type Tree } from '@basin/core';
-import { quadratic } from '../testing/quadratic';
+import { quadratic } from '../../test-helpers/quadratic';
 import { filterNormalizedDirection } from './directions';
 import { linearPath, lossSlice1D, lossSlice2D } from './slices';
 

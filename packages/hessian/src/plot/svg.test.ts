@@ -4,7 +4,7 @@ import { densityPlot, heatMap, lineChart } from '../index';
 import { hessian } from '../hessian';
 import { lossSlice1D, lossSlice2D } from '../landscape/slices';
 import { spectralDensity } from '../spectrum/density';
-import { quadratic } from '../testing/quadratic';
+import { quadratic } from '../../test-helpers/quadratic';
 import { densitySvg, heatmapSvg, lineChartSvg } from './svg';
 
 const count = (svg: string, re: RegExp): number => svg.match(re)?.length ?? 0;

@@ -6,7 +6,7 @@ import { tf } from '@basin/testing';
 import { treeDispose, treeFlatten, treeUnflatten, type OutputLoss, type OutputLossName } from '@basin/core';
 import { hessian } from '../hessian';
 import { modelObjective } from '../objective';
-import { randn, relativeError, separated, withoutKernelLeakCheck } from '../testing/reference';
+import { randn, relativeError, separated, withoutKernelLeakCheck } from '../../test-helpers/reference';
 
 type Build = () => tf.Sequential;
 type Loss = OutputLoss | OutputLossName;

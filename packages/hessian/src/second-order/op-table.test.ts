@@ -2,7 +2,7 @@
 // backprop with the second-order-safe gradients) against fourth-order finite differences of the
 // gradient, within 1e-3 relative error.
 import { expectNoLeak, tf } from '@basin/testing';
-import { exactHvp, F, fdHvp, randn, relativeError, separated, withoutKernelLeakCheck } from '../testing/reference';
+import { exactHvp, F, fdHvp, randn, relativeError, separated, withoutKernelLeakCheck } from '../../test-helpers/reference';
 
 const W = (shape: number[]) => randn(shape, 99);
 /** Weighted sum, so dy is not all ones. */

@@ -8,7 +8,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
 import { hessian } from '../hessian';
 import { modelObjective } from '../objective';
-import { exactHvp, F, fdHvp, randn, relativeError, separated, withoutKernelLeakCheck } from '../testing/reference';
+import { exactHvp, F, fdHvp, randn, relativeError, separated, withoutKernelLeakCheck } from '../../test-helpers/reference';
 import { maxPoolGradAdjoint, maxPoolGradAdjointValue } from './pooling';
 import { withSecondOrderGradients } from './registry';
 

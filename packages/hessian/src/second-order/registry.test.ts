@@ -1,6 +1,6 @@
 import { tf } from '@basin/testing';
 import { doubleBackpropHvp } from '../objective';
-import { fdHvp, randn, relativeError, separated, withoutKernelLeakCheck } from '../testing/reference';
+import { fdHvp, randn, relativeError, separated, withoutKernelLeakCheck } from '../../test-helpers/reference';
 import {
   installSecondOrderGradients,
   secondOrderGradientsInstalled,

@@ -1,6 +1,6 @@
 import { expectNoLeak } from '@basin/testing';
 import { treeToVector } from '@basin/core';
-import { quadratic } from '../testing/quadratic';
+import { quadratic } from '../../test-helpers/quadratic';
 import { directionalSharpness } from './directional-sharpness';
 import { epsilonSharpness } from './epsilon-sharpness';
 

@@ -1,6 +1,6 @@
 import { expectClose, expectNoLeak } from '@basin/testing';
 import { hessian } from '../hessian';
-import { quadratic } from '../testing/quadratic';
+import { quadratic } from '../../test-helpers/quadratic';
 import { spectralDensity } from './density';
 
 describe('spectralDensity (stochastic Lanczos quadrature)', () => {

@@ -1,6 +1,6 @@
 import { expectClose, expectNoLeak, tf } from '@basin/testing';
 import { hessian } from '../hessian';
-import { matvec, quadratic } from '../testing/quadratic';
+import { matvec, quadratic } from '../../test-helpers/quadratic';
 import { topEigenvalues } from './eigen';
 
 // A spectrum with both signs, a clear top and bottom, and a dense middle.

@@ -1,6 +1,6 @@
 import { expectNoLeak } from '@basin/testing';
 import { hessian } from '../hessian';
-import { quadratic } from '../testing/quadratic';
+import { quadratic } from '../../test-helpers/quadratic';
 import { hutchinsonTrace, hutchPlusPlusTrace } from './trace';
 
 // Statistical tests: the estimators are random, so each check allows a stated number of

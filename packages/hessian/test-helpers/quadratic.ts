@@ -1,7 +1,7 @@
 // Quadratic test problems with known spectra: f(w) = 0.5 w^T A w (+ b^T w) with A = Q diag(lambda) Q^T.
 import { tf } from '@basin/testing';
 import type { Tree } from '@basin/core';
-import { functionObjective, type Objective } from '../objective';
+import { functionObjective, type Objective } from '../src/objective';
 
 /** A random orthogonal matrix (Gram-Schmidt of a seeded Gaussian matrix), as rows. */
 export function orthogonal(n: number, seed: number): number[][] {

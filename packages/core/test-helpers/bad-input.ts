@@ -3,9 +3,9 @@
 // or tree path, must not wrap a raw JavaScript or TF.js error of Basin's own making, must leave
 // the caller's params and state alive and unchanged, and must not leak a tensor.
 import { tf } from '@basin/testing';
-import { BasinError, isBasinError } from '../errors';
-import { treeDispose } from '../tree';
-import { snapshot, vals } from './index';
+import { BasinError, isBasinError } from '../src/errors';
+import { treeDispose } from '../src/tree';
+import { snapshot, vals } from '.';
 
 export interface BadInputSetup {
   /** The call with bad input. */

@@ -4,8 +4,8 @@
 // the same paths. Results are compared path by path, bit for bit.
 import fc from 'fast-check';
 import { tf } from '@basin/testing';
-import { isTensor, sortedKeys, Tree, TreeOf, treeLeaves } from '../tree';
-import { seeded } from './index';
+import { isTensor, sortedKeys, Tree, TreeOf, treeLeaves } from '../src/tree';
+import { seeded } from '.';
 
 /** The structure of a tree without its values. */
 export type TreeSpec =

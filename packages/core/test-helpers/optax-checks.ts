@@ -4,10 +4,10 @@
 // rate listed in `_OPTIMIZERS_UNDER_TEST`), key-order independence, and a float64
 // `clip_by_global_norm` for references of `chain(clipByGlobalNorm(1), ...)`.
 import { tf } from '@basin/testing';
-import type { Transform } from '../transform';
-import { applyUpdates } from '../transforms/apply-updates';
-import { Tree, treeDispose } from '../tree';
-import { makeTree, runTransform } from './index';
+import type { Transform } from '../src/transform';
+import { applyUpdates } from '../src/transforms/apply-updates';
+import { Tree, treeDispose } from '../src/tree';
+import { makeTree, runTransform } from '.';
 
 export interface OptaxProblem {
   name: string;

@@ -1,7 +1,7 @@
 // Float64 references shared by the tests (not part of the public surface).
 import { collectTensors, isBasinError, mulberry32 } from '@basin/core';
 import { tf } from '@basin/testing';
-import { eigenInversePthRoot, symmetricEigen } from './linalg';
+import { eigenInversePthRoot, symmetricEigen } from '../src/linalg';
 
 /** Row-major `a (m x k) @ b (k x n)` in float64. */
 export function matmul(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number): Float64Array {

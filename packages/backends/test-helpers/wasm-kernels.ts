@@ -2,7 +2,7 @@
 // and WASM backends on the same inputs and measure how far apart the results are.
 import { tf } from '@basin/testing';
 import type { DataType, NamedAttrMap } from '@tensorflow/tfjs-core';
-import { useBackend } from '../use-backend';
+import { useBackend } from '../src/use-backend';
 
 export interface HostTensor {
   values: Float32Array | Int32Array;

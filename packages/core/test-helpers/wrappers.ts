@@ -1,12 +1,12 @@
 // Helpers shared by the wrappers' tests (excluded from the build).
 import { tf } from '@basin/testing';
-import { BasinError } from '../errors';
-import type { Extras, Transform } from '../transform';
-import { isTensor, Tree, treeDispose, treeLeaves } from '../tree';
-import { step } from '../training/step';
-import type { LossFn } from '../training/value-and-grad';
-import { sliceBatch } from '../training/microbatch';
-import { leafValues } from '../test-utils';
+import { BasinError } from '../src/errors';
+import type { Extras, Transform } from '../src/transform';
+import { isTensor, Tree, treeDispose, treeLeaves } from '../src/tree';
+import { step } from '../src/training/step';
+import type { LossFn } from '../src/training/value-and-grad';
+import { sliceBatch } from '../src/training/microbatch';
+import { leafValues } from '.';
 
 /** The same tree with every record's keys inserted in reverse order (tensors cloned). */
 export function reversedKeys(tree: Tree): Tree {

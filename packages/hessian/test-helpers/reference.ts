@@ -1,8 +1,8 @@
 // Test helpers (not exported from the package): exact and finite-difference HVPs of a function
 // of a few tensors, and the relative error the fixtures README uses.
 import { tf } from '@basin/testing';
-import { doubleBackpropHvp } from '../objective';
-import { withSecondOrderGradients } from '../second-order/registry';
+import { doubleBackpropHvp } from '../src/objective';
+import { withSecondOrderGradients } from '../src/second-order/registry';
 
 export type F = (xs: tf.Tensor[]) => tf.Scalar;
 

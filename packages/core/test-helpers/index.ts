@@ -1,10 +1,10 @@
 // Helpers shared by @basin/core's own tests (excluded from the build): the transform contract
 // (no leaks, fresh outputs, inputs untouched, clean errors) and small float64 references.
 import { tf, expectClose, expectNoLeak } from '@basin/testing';
-import { BasinError } from '../errors';
-import type { Extras, Transform } from '../transform';
-import { collectTensors, Tree, treeDispose, treeLeaves } from '../tree';
-import { decodeTree, encodeTree } from '../checkpoint';
+import { BasinError } from '../src/errors';
+import type { Extras, Transform } from '../src/transform';
+import { collectTensors, Tree, treeDispose, treeLeaves } from '../src/tree';
+import { decodeTree, encodeTree } from '../src/checkpoint';
 
 export const vals = (t: tf.Tensor): number[] => Array.from(t.dataSync());
 
