@@ -9,14 +9,15 @@ import { bundleForBrowser, REPO_ROOT } from './bundle';
 export const PLAYGROUND_DIR = path.join(REPO_ROOT, 'docs/playground');
 export const PLAYGROUND_DIST = path.join(PLAYGROUND_DIR, 'dist');
 
-export async function buildPlayground(): Promise<string> {
-  rmSync(PLAYGROUND_DIST, { recursive: true, force: true });
-  mkdirSync(PLAYGROUND_DIST, { recursive: true });
-  await bundleForBrowser(path.join(PLAYGROUND_DIR, 'src/main.ts'), path.join(PLAYGROUND_DIST, 'playground.js'), { minify: true });
-  copyFileSync(path.join(PLAYGROUND_DIR, 'index.html'), path.join(PLAYGROUND_DIST, 'index.html'));
+/** Builds into `outDir` (default docs/playground/dist; the browser test builds into a temporary folder so that runs side by side do not overwrite each other). */
+export async function buildPlayground(outDir = PLAYGROUND_DIST): Promise<string> {
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(outDir, { recursive: true });
+  await bundleForBrowser(path.join(PLAYGROUND_DIR, 'src/main.ts'), path.join(outDir, 'playground.js'), { minify: true });
+  copyFileSync(path.join(PLAYGROUND_DIR, 'index.html'), path.join(outDir, 'index.html'));
   const wasmDir = path.join(REPO_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-  for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(path.join(wasmDir, f), path.join(PLAYGROUND_DIST, f));
-  return PLAYGROUND_DIST;
+  for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(path.join(wasmDir, f), path.join(outDir, f));
+  return outDir;
 }
 
 if (require.main === module) {

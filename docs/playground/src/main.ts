@@ -8,9 +8,7 @@ import { MlpRace, SurfaceRace } from './race';
 import { OPTIMIZERS, type OptimizerSpec } from './optimizers';
 import { SURFACES, type Surface } from './surfaces';
 import { mountVarianceDemo, type VarianceRace } from './variance';
-import { drawGrokking, type GrokkingOptions, type GrokkingResult } from './grokking-live';
-import { drawDoubleDescent, type DoubleDescentOptions, type DoubleDescentResult } from './double-descent-live';
-import { drawInterpolation, type InterpolationOptions, type InterpolationResult } from './interpolation-live';
+import { LECTURES, type LectureRun, type LectureVerdict } from './lectures';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -141,11 +139,12 @@ export interface PlaygroundApi {
   };
   /** The variance-reduction demo's race (SGD, SVRG, SAG on 2-D least squares). */
   variance(): VarianceRace;
-  /** The lecture demos, each drawn into the lecture panel; results carry `leakedTensors`. */
+  /** The lecture demos (lectures.ts), each drawn into the lecture panel. */
   lectures: {
-    grokking(options?: GrokkingOptions): Promise<GrokkingResult>;
-    doubleDescent(options?: DoubleDescentOptions): Promise<DoubleDescentResult>;
-    interpolation(options?: InterpolationOptions): Promise<InterpolationResult>;
+    ids: string[];
+    run(id: string, options?: object): Promise<LectureRun>;
+    /** Runs a demo with its small test options and judges the claim it shows. */
+    check(id: string): Promise<LectureVerdict & LectureRun>;
   };
 }
 
@@ -159,23 +158,30 @@ async function runLecture<R>(draw: (el: HTMLElement) => Promise<R>): Promise<R> 
   return draw(el);
 }
 
+function lectureById(id: string) {
+  const found = LECTURES.find((l) => l.id === id);
+  if (!found) throw new Error(`no lecture demo '${id}'; there are: ${LECTURES.map((l) => l.id).join(', ')}`);
+  return found;
+}
+
 function buildLectureButtons(): void {
-  const bind = (id: string, draw: (el: HTMLElement) => Promise<unknown>) => {
-    const button = $(id) as HTMLButtonElement;
+  const bar = $('lecture-buttons');
+  for (const l of LECTURES) {
+    const button = document.createElement('button');
+    button.id = `lecture-${l.id}`;
+    button.textContent = l.label;
     button.onclick = async () => {
       button.disabled = true;
       try {
-        await runLecture(draw);
+        await runLecture((el) => l.run(el));
       } catch (e) {
-        $('errors').textContent = `${id}: ${(e as Error).message}`;
+        $('errors').textContent = `${l.label}: ${(e as Error).message}`;
       } finally {
         button.disabled = false;
       }
     };
-  };
-  bind('lecture-grokking', (el) => drawGrokking(el));
-  bind('lecture-double-descent', (el) => drawDoubleDescent(el));
-  bind('lecture-interpolation', (el) => drawInterpolation(el));
+    bar.append(button, ' ');
+  }
 }
 
 async function init(): Promise<BackendChoice> {
@@ -216,8 +222,12 @@ ready.catch((e) => setStatus(`could not start: ${(e as Error).message}`));
   }),
   variance: () => varianceDemo!.race(),
   lectures: {
-    grokking: (options) => runLecture((el) => drawGrokking(el, options)),
-    doubleDescent: (options) => runLecture((el) => drawDoubleDescent(el, options)),
-    interpolation: (options) => runLecture((el) => drawInterpolation(el, options)),
+    ids: LECTURES.map((l) => l.id),
+    run: (id, options) => runLecture((el) => lectureById(id).run(el, options)),
+    check: async (id) => {
+      const l = lectureById(id);
+      const result = await runLecture((el) => l.run(el, l.quick));
+      return { ...result, ...l.verify(result) };
+    },
   },
 };
