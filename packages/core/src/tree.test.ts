@@ -27,6 +27,7 @@ import {
   Tree,
 } from './tree';
 import { BasinError } from './errors';
+import { withFusedUpdates } from './fused/flags';
 import { expectBasinError, leafValues, seeded, vals } from '../test-helpers';
 
 const nested = (): Tree => ({
@@ -145,6 +146,21 @@ describe('tree arithmetic', () => {
     expect(dot.rank).toBe(0);
     expect(() => treeDot(a, { u: b.u, v: tf.zeros([2]) })).toThrow(/'v': expected shape \[1, 2\], got \[2\]/);
     treeDispose([a, b, dot, ss, norm]);
+  });
+
+  it('leaves empty leaves out of norms and dots (tf.sum of a size-0 tensor fails on WebGL)', async () => {
+    const a = { u: tf.tensor1d([3, -4]), e: tf.zeros([0, 3]), v: [tf.zeros([2, 0])] };
+    // The composed ops (fused updates off), as on webgl: no kernel may see an empty input.
+    const run = () => withFusedUpdates(false, () => [treeGlobalNorm(a), treeSumOfSquares(a), treeDot(a, a)]);
+    const profile = await tf.profile(() => tf.dispose(run()));
+    const empties = profile.kernels.filter((k) => k.inputShapes.some((s) => s !== undefined && s.includes(0)));
+    expect(empties.map((k) => k.name)).toEqual([]);
+    const [norm, ss, dot] = run();
+    expect([vals(norm), vals(ss), vals(dot)]).toEqual([[5], [25], [25]]);
+    const only = { e: tf.zeros([0]) };
+    const zero = withFusedUpdates(false, () => treeGlobalNorm(only));
+    expect(vals(zero)).toEqual([0]);
+    treeDispose([a, norm, ss, dot, only, zero]);
   });
 
   it('handles empty trees (zero norm, zero dot, empty vector)', () => {

@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from './errors';
 import { entryPoint } from './entry/entry-point';
+import { fusedKernelAvailable, runFusedKernel } from './fused/dispatch';
+import { BASIN_GLOBAL_NORM, BASIN_SCALED_ADD, type GlobalNormKernelAttrs, type ScaledAddKernelAttrs } from './fused/kernels';
 
 /** A nested structure of leaves: the leaf itself, an array of trees, or a record of trees. */
 export type TreeOf<L> = L | readonly TreeOf<L>[] | { readonly [key: string]: TreeOf<L> };
@@ -194,10 +196,32 @@ export const treeMapWithPath = entryPoint('treeMapWithPath', function treeMapWit
 
 export const treeAdd = entryPoint('treeAdd', (a: Tree, b: Tree): Tree => treeMap((x, y) => tf.add(x, y), a, b));
 export const treeSub = entryPoint('treeSub', (a: Tree, b: Tree): Tree => treeMap((x, y) => tf.sub(x, y), a, b));
-export const treeScale = entryPoint('treeScale', (tree: Tree, factor: number | tf.Scalar): Tree => treeMap((x) => tf.mul(x, factor), tree));
-/** `a + factor * b`, leaf by leaf. */
-export const treeAddScaled = entryPoint('treeAddScaled', (a: Tree, b: Tree, factor: number | tf.Scalar): Tree =>
-  treeMap((x, y) => tf.tidy(() => tf.add(x, tf.mul(y, factor))), a, b));
+/** A live float32 tensor (what the fused kernels take; anything else runs the composed ops). */
+const isLiveFloat = (x: tf.Tensor | undefined): x is tf.Tensor => x !== undefined && x.dtype === 'float32' && !x.isDisposed;
+
+/**
+ * `[addend +] x * factor` in one kernel where the backend has one (src/fused), else as the
+ * composed ops `tf.add(addend, tf.mul(x, factor))`, whose float32 rounding the kernel repeats.
+ */
+function scaledAdd(x: tf.Tensor, factor: number | tf.Scalar, addend: tf.Tensor | undefined, fused: boolean): tf.Tensor {
+  const factorOk = typeof factor === 'number' || (isLiveFloat(factor) && factor.rank === 0);
+  const addendOk = addend === undefined || (isLiveFloat(addend) && tf.util.arraysEqual(addend.shape, x.shape));
+  if (fused && isLiveFloat(x) && factorOk && addendOk) {
+    const attrs: ScaledAddKernelAttrs = { scale: typeof factor === 'number' ? factor : 0 };
+    return runFusedKernel(BASIN_SCALED_ADD, { x, factor: typeof factor === 'number' ? undefined : factor, addend }, attrs)[0];
+  }
+  return addend === undefined ? tf.mul(x, factor) : tf.tidy(() => tf.add(addend, tf.mul(x, factor)));
+}
+
+export const treeScale = entryPoint('treeScale', (tree: Tree, factor: number | tf.Scalar): Tree => {
+  const fused = fusedKernelAvailable(BASIN_SCALED_ADD);
+  return treeMap((x) => scaledAdd(x, factor, undefined, fused), tree);
+});
+/** `a + factor * b`, leaf by leaf (one fused kernel per leaf where the backend has it). */
+export const treeAddScaled = entryPoint('treeAddScaled', (a: Tree, b: Tree, factor: number | tf.Scalar): Tree => {
+  const fused = fusedKernelAvailable(BASIN_SCALED_ADD);
+  return treeMap((x, y) => scaledAdd(y, factor, x, fused), a, b);
+});
 export const treeZerosLike = entryPoint('treeZerosLike', (tree: Tree): Tree => treeMap((x) => tf.zerosLike(x), tree));
 export const treeOnesLike = entryPoint('treeOnesLike', (tree: Tree): Tree => treeMap((x) => tf.onesLike(x), tree));
 /** New tensors with the same values (cheap: TF.js shares the data until one side is written). */
@@ -207,24 +231,34 @@ export const treeClone = entryPoint('treeClone', (tree: Tree): Tree => treeMap((
 export const treeDot = entryPoint('treeDot', function treeDot(a: Tree, b: Tree): tf.Scalar {
   assertSameStructure(a, b, ['first tree', 'second tree']);
   return tf.tidy(() => {
-    const la = treeFlatten(a);
+    // Empty leaves add nothing, and tf.sum of one fails on WebGL: leave them out.
     const lb = treeFlatten(b);
-    if (la.length === 0) return tf.scalar(0);
-    return tf.addN(la.map((x, i) => tf.sum(tf.mul(x, lb[i])))) as tf.Scalar;
+    const products = treeFlatten(a).flatMap((x, i) => (x.size > 0 ? [tf.sum(tf.mul(x, lb[i]))] : []));
+    if (products.length === 0) return tf.scalar(0);
+    return tf.addN(products) as tf.Scalar;
   });
 });
 
 /** Sum of squares of all leaves. */
 export function treeSumOfSquares(tree: Tree): tf.Scalar {
   return tf.tidy(() => {
-    const leaves = treeFlatten(tree);
+    // Empty leaves add nothing, and tf.sum of one fails on WebGL: leave them out.
+    const leaves = treeFlatten(tree).filter((x) => x.size > 0);
     if (leaves.length === 0) return tf.scalar(0);
     return tf.addN(leaves.map((x) => tf.sum(tf.square(x)))) as tf.Scalar;
   });
 }
 
-/** The l2 norm of all leaves taken together (optax's `global_norm`). */
+/**
+ * The l2 norm of all leaves taken together (optax's `global_norm`): one reduction over the whole
+ * tree where the backend has the fused kernel (src/fused), else a square and a sum per leaf.
+ */
 export function treeGlobalNorm(tree: Tree): tf.Scalar {
+  const leaves = treeFlatten(tree);
+  if (leaves.length > 0 && leaves.every(isLiveFloat) && fusedKernelAvailable(BASIN_GLOBAL_NORM)) {
+    const attrs: GlobalNormKernelAttrs = { count: leaves.length };
+    return runFusedKernel(BASIN_GLOBAL_NORM, Object.fromEntries(leaves.map((x, k) => [`x${k}`, x])), attrs)[0] as tf.Scalar;
+  }
   return tf.tidy(() => tf.sqrt(treeSumOfSquares(tree)));
 }
 

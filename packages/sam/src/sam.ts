@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {
   assertSameStructure, BasinError, checkNumber, describeValue, entryPoint, publicTransform, requireParams, resolveHyper, treeAdd,
-  treeDispose, treeGlobalNorm, treeMap,
+  treeAddScaled, treeDispose, treeGlobalNorm, treeMap,
 } from '@basin/core';
 import type { GradFn, Transform, Tree } from '@basin/core';
 import { checkPerturbationOptions, PerturbationOptions, ResolvedPerturbation, resolvePerturbation } from './options';
@@ -201,10 +201,12 @@ export const perturbed = entryPoint('perturbed', function perturbed(grads: Tree,
 /** `perturbed` without the input checks, for callers that made them already. */
 export function perturbedUnchecked(grads: Tree, params: Tree, options: ResolvedPerturbation): Tree {
   if (!options.adaptive && (options.p === 2 || !options.normalize)) {
-    // The common cases in one pass per leaf: w + c * g with one scalar c (fewer ops per step).
+    // The common cases as w + c * g with one scalar c: one reduction for the norm, then one fused
+    // kernel per leaf where the backend has them (@basin/core's treeGlobalNorm and treeAddScaled
+    // pick them; fused updates off, they run the composed ops).
     return tf.tidy(() => {
-      const c = options.normalize ? tf.divNoNan(tf.scalar(options.rho), tf.add(treeGlobalNorm(grads), options.eps)) : tf.scalar(options.rho);
-      return treeMap((w, g) => tf.add(w, tf.mul(g, c)), params, grads) as tf.TensorContainer;
+      const c = options.normalize ? (tf.divNoNan(tf.scalar(options.rho), tf.add(treeGlobalNorm(grads), options.eps)) as tf.Scalar) : tf.scalar(options.rho);
+      return treeAddScaled(params, grads, c) as tf.TensorContainer;
     }) as Tree;
   }
   const eps = ascentStep(grads, options, params);

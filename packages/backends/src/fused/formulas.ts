@@ -1,4 +1,4 @@
-import type { AdamAttrs, LionAttrs, MomentumAttrs, RmsAttrs, TailAttrs } from './names';
+import type { AdamAttrs, LionAttrs, MomentumAttrs, RmsAttrs, ScaledAddShape, TailAttrs } from './names';
 
 // The per-entry formulas of the fused update kernels, written once for GLSL (WebGL) and WGSL
 // (WebGPU). A GPU program writes one tensor, so a kernel with k outputs runs k programs; each
@@ -145,4 +145,25 @@ export function rmsPrograms(a: RmsAttrs): ProgramSpec[] {
     });
   }
   return programs;
+}
+
+/**
+ * `treeScale` / `treeAddScaled` (SAM's ascent point, clipping's scaling): `x * factor`, then
+ * `addend +` that, as `tf.add(addend, tf.mul(x, factor))`. The factor is a rank-0 input (read at
+ * every entry) or the `scale` uniform.
+ */
+export function scaledAddPrograms(a: ScaledAddShape): ProgramSpec[] {
+  return [
+    {
+      key: `scaledAdd_${flags(a.hasFactor, a.hasAddend)}`,
+      inputs: ['x', ...(a.hasFactor ? ['factor'] : []), ...(a.hasAddend ? ['addend'] : [])],
+      uniforms: a.hasFactor ? [] : ['scale'],
+      body: (d) => [d.let('s', `x * ${a.hasFactor ? 'factor' : d.u('scale')}`), d.let('r', a.hasAddend ? 'addend + s' : 's')].join('\n'),
+    },
+  ];
+}
+
+/** The program shape for the inputs a BasinScaledAdd call was given. */
+export function scaledAddShape(inputs: Record<string, unknown>): ScaledAddShape {
+  return { hasFactor: inputs.factor !== undefined, hasAddend: inputs.addend !== undefined };
 }

@@ -1,20 +1,22 @@
 import { tf } from '@basin/testing';
 // Test-only imports of @basin/core's declarations and CPU kernels (the package itself does not depend on it).
 import * as core from '../../../core/src/fused';
-import { adamPrograms, lionPrograms, momentumPrograms, rmsPrograms, type Dialect, type ProgramSpec } from './formulas';
+import { adamPrograms, lionPrograms, momentumPrograms, rmsPrograms, scaledAddPrograms, scaledAddShape, type Dialect, type ProgramSpec } from './formulas';
 import { installFusedKernels, FUSED_KERNEL_BACKENDS } from './install';
 import * as names from './names';
 
 describe('installFusedKernels', () => {
   it('declares the kernel names @basin/core runs', () => {
-    expect([names.BASIN_ADAM_UPDATE, names.BASIN_MOMENTUM_UPDATE, names.BASIN_LION_UPDATE, names.BASIN_RMS_UPDATE, names.BASIN_CLIP_BY_GLOBAL_NORM]).toEqual([...core.FUSED_KERNEL_NAMES]);
+    expect([names.BASIN_ADAM_UPDATE, names.BASIN_MOMENTUM_UPDATE, names.BASIN_LION_UPDATE, names.BASIN_RMS_UPDATE, names.BASIN_CLIP_BY_GLOBAL_NORM, names.BASIN_GLOBAL_NORM, names.BASIN_SCALED_ADD]).toEqual([
+      ...core.FUSED_KERNEL_NAMES,
+    ]);
   });
 
   it('registers the update kernels for webgl and webgpu, once', () => {
     const first = installFusedKernels();
     expect(FUSED_KERNEL_BACKENDS).toEqual(['webgl', 'webgpu']);
     for (const backend of FUSED_KERNEL_BACKENDS) {
-      for (const name of [names.BASIN_ADAM_UPDATE, names.BASIN_MOMENTUM_UPDATE, names.BASIN_LION_UPDATE, names.BASIN_RMS_UPDATE]) {
+      for (const name of [names.BASIN_ADAM_UPDATE, names.BASIN_MOMENTUM_UPDATE, names.BASIN_LION_UPDATE, names.BASIN_RMS_UPDATE, names.BASIN_SCALED_ADD]) {
         expect(first).toContain(`${backend}/${name}`);
         expect(tf.getKernel(name, backend)).toBeDefined();
       }
@@ -38,7 +40,7 @@ function evaluate(spec: ProgramSpec, inputs: Record<string, Float32Array>, attrs
      ${spec.body(js)}
      return r;`,
   ) as (...args: unknown[]) => number;
-  const n = inputs.g.length;
+  const n = inputs[spec.inputs[0]].length;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = body(attrs, ...spec.inputs.map((name) => inputs[name][i]));
   return out;
@@ -85,5 +87,25 @@ describe('GPU formulas agree with the CPU kernels', () => {
   it.each(bools(6))('rms: epsInSqrt %s, centered %s, trace %s, nesterov %s, scale %s, apply %s', (epsInSqrt, centered, hasTrace, nesterov, hasScale, apply) => {
     const attrs = { decay: 0.9, oneMinusDecay: 0.1, eps: 1e-2, epsInSqrt, correction: 0.5, centered, hasTrace, traceDecay: 0.8, nesterov, hasScale, scale: -0.01, apply };
     check(core.BASIN_RMS_UPDATE, rmsPrograms(attrs), attrs, ['g', 'nu', 'mu', 't', 'p']);
+  });
+});
+
+describe('GPU scaling formula agrees with the CPU kernel (treeScale, treeAddScaled)', () => {
+  it.each(bools(2))('scaledAdd: factor tensor %s, addend %s', (hasFactor, hasAddend) => {
+    const shape = [3, 5];
+    const x = seeded(1, 15);
+    const addend = seeded(2, 15);
+    const factor = Float32Array.from({ length: 15 }, () => -0.37);
+    const attrs = { scale: -0.37 };
+    const inputs: Record<string, tf.Tensor> = { x: tf.tensor(x, shape) };
+    if (hasFactor) inputs.factor = tf.scalar(-0.37);
+    if (hasAddend) inputs.addend = tf.tensor(addend, shape);
+    core.fusedKernelAvailable(core.BASIN_SCALED_ADD);
+    const [out] = tf.engine().runKernel(core.BASIN_SCALED_ADD, inputs, attrs as never) as tf.Tensor[];
+    const [spec] = scaledAddPrograms(scaledAddShape(inputs));
+    const got = evaluate(spec, { x, factor, addend }, attrs);
+    const expected = out.dataSync();
+    for (let i = 0; i < 15; i++) expect(Math.abs(got[i] - expected[i])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(expected[i])));
+    tf.dispose([...Object.values(inputs), out]);
   });
 });

@@ -6,6 +6,8 @@ export const BASIN_MOMENTUM_UPDATE = 'BasinMomentumUpdate';
 export const BASIN_LION_UPDATE = 'BasinLionUpdate';
 export const BASIN_RMS_UPDATE = 'BasinRmsUpdate';
 export const BASIN_CLIP_BY_GLOBAL_NORM = 'BasinClipByGlobalNorm';
+export const BASIN_GLOBAL_NORM = 'BasinGlobalNorm';
+export const BASIN_SCALED_ADD = 'BasinScaledAdd';
 
 /** Attributes every update kernel takes after its own (see @basin/core's TailAttrs). */
 export interface TailAttrs {
@@ -54,4 +56,10 @@ export interface RmsAttrs extends TailAttrs {
   hasTrace: boolean;
   traceDecay: number;
   nesterov: boolean;
+}
+
+/** `[addend +] x * factor`: which inputs were passed (the factor as a rank-0 tensor, else the `scale` uniform). */
+export interface ScaledAddShape {
+  hasFactor: boolean;
+  hasAddend: boolean;
 }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { adamPrograms, lionPrograms, momentumPrograms, rmsPrograms, type Dialect, type ProgramSpec } from './formulas';
-import { BASIN_ADAM_UPDATE, BASIN_LION_UPDATE, BASIN_MOMENTUM_UPDATE, BASIN_RMS_UPDATE } from './names';
+import { adamPrograms, lionPrograms, momentumPrograms, rmsPrograms, scaledAddPrograms, scaledAddShape, type Dialect, type ProgramSpec } from './formulas';
+import { BASIN_ADAM_UPDATE, BASIN_LION_UPDATE, BASIN_MOMENTUM_UPDATE, BASIN_RMS_UPDATE, BASIN_SCALED_ADD } from './names';
 
 // WebGPU versions of the fused update kernels: one compute program per output, run with the
 // backend's public `runWebGPUProgram` (flat dispatch, one entry per invocation).
@@ -63,7 +63,8 @@ class BasinFusedUpdateProgram {
 
 function run(backend: object, programs: ProgramSpec[], inputs: tf.NamedTensorInfoMap, attrs: Record<string, unknown>): tf.TensorInfo[] {
   const gpu = backend as WebGPUBackendLike;
-  const shape = inputs.g!.shape.slice();
+  // Every program writes a tensor of the first input's shape (g; x for BasinScaledAdd).
+  const shape = inputs[programs[0].inputs[0]]!.shape.slice();
   const outputs: tf.TensorInfo[] = [];
   try {
     for (const spec of programs) {
@@ -85,4 +86,5 @@ export const WEBGPU_FUSED_KERNELS: { kernelName: string; kernelFunc: (args: Kern
   { kernelName: BASIN_MOMENTUM_UPDATE, kernelFunc: ({ inputs, backend, attrs }) => run(backend, momentumPrograms(attrs as never), inputs, attrs as never) },
   { kernelName: BASIN_LION_UPDATE, kernelFunc: ({ inputs, backend, attrs }) => run(backend, lionPrograms(attrs as never), inputs, attrs as never) },
   { kernelName: BASIN_RMS_UPDATE, kernelFunc: ({ inputs, backend, attrs }) => run(backend, rmsPrograms(attrs as never), inputs, attrs as never) },
+  { kernelName: BASIN_SCALED_ADD, kernelFunc: ({ inputs, backend, attrs }) => run(backend, scaledAddPrograms(scaledAddShape(inputs)), inputs, attrs as never) },
 ];

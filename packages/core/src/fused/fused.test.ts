@@ -7,15 +7,15 @@ import { chain } from '../combinators/chain';
 import { clipByGlobalNorm } from '../transforms/clip';
 import { applyUpdates } from '../transforms/apply-updates';
 import { decodeTree, encodeTree } from '../checkpoint';
-import { Tree, treeDispose, treeFlatten } from '../tree';
+import { Tree, treeAddScaled, treeDispose, treeFlatten, treeGlobalNorm, treeScale } from '../tree';
 import type { Transform } from '../transform';
 import { BasinError } from '../errors';
 import { fusedKernelAvailable } from './dispatch';
 import { FUSED_UPDATES_FLAG, fusedUpdatesEnabled, setFusedUpdates, withFusedUpdates } from './flags';
 import { registerJsFusedKernels } from './js-kernels';
-import { BASIN_ADAM_UPDATE, FUSED_KERNEL_NAMES } from './kernels';
+import { BASIN_ADAM_UPDATE, BASIN_CLIP_BY_GLOBAL_NORM, BASIN_GLOBAL_NORM, BASIN_SCALED_ADD, FUSED_KERNEL_NAMES } from './kernels';
 import { updateAndApply } from './update-and-apply';
-import { FUSED_CASES, FUSED_TOLERANCE, makeTree, runFusedCase, treeRelativeError } from './testing/fused-cases';
+import { FUSED_CASES, FUSED_FUNCTION_CASES, FUSED_TOLERANCE, makeTree, runFusedCase, runFusedFunctionCase, treeRelativeError } from './testing/fused-cases';
 
 describe('fused updates on cpu: the same numbers as the composed path', () => {
   it.each(FUSED_CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
@@ -28,6 +28,61 @@ describe('fused updates on cpu: the same numbers as the composed path', () => {
     expect(r.applyError).toBeLessThanOrEqual(FUSED_TOLERANCE);
     expect(r.stateError).toBeLessThanOrEqual(FUSED_TOLERANCE);
     expect([r.updateError, r.applyError, r.stateError]).toEqual([0, 0, 0]);
+  });
+});
+
+describe('fused tree functions on cpu (the norm, the scaling): the same numbers as the composed ops', () => {
+  it.each(FUSED_FUNCTION_CASES.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    const r = runFusedFunctionCase(c);
+    expect(r.fused).toBe(true);
+    expect(r.leaked).toBe(0);
+    expect(r.updateError).toBe(0);
+  });
+});
+
+describe('kernels of the tree functions (tf.profile) on cpu', () => {
+  const params = () => makeTree(1, 1, { empty: false });
+  const names = async (fn: () => tf.TensorContainer) => (await tf.profile(() => tf.dispose(fn()))).kernels.map((k) => k.name);
+
+  it('treeGlobalNorm: one reduction over all leaves; composed, a square and a sum per leaf', async () => {
+    const g = params();
+    const leaves = treeFlatten(g).length;
+    expect(await names(() => treeGlobalNorm(g))).toEqual([BASIN_GLOBAL_NORM]);
+    const composed = await withFusedUpdates(false, () => names(() => treeGlobalNorm(g)));
+    expect(composed.filter((n) => n === 'Square' || n === 'Sum')).toHaveLength(2 * leaves);
+    treeDispose(g);
+  });
+
+  it('treeAddScaled and treeScale: one kernel per leaf; composed, two and one', async () => {
+    const [w, g] = [params(), params()];
+    const leaves = treeFlatten(g).length;
+    const c = tf.scalar(0.3);
+    expect(await names(() => treeAddScaled(w, g, c) as tf.TensorContainer)).toEqual(Array(leaves).fill(BASIN_SCALED_ADD));
+    expect(await names(() => treeScale(g, 2) as tf.TensorContainer)).toEqual(Array(leaves).fill(BASIN_SCALED_ADD));
+    expect(await withFusedUpdates(false, () => names(() => treeAddScaled(w, g, c) as tf.TensorContainer))).toHaveLength(2 * leaves);
+    treeDispose([w, g, c]);
+  });
+
+  it('clipByGlobalNorm without its whole-tree kernel (as on webgl, webgpu): the norm, then one scaling kernel per leaf', async () => {
+    const g = makeTree(2, 3, { empty: false });
+    const leaves = treeFlatten(g).length;
+    const clip = clipByGlobalNorm(0.5);
+    const reference = withFusedUpdates(false, () => clip.update(g, {}))[0];
+    fusedKernelAvailable(BASIN_CLIP_BY_GLOBAL_NORM); // registers the cpu kernels
+    tf.unregisterKernel(BASIN_CLIP_BY_GLOBAL_NORM, 'cpu');
+    try {
+      const run = await names(() => {
+        const [out] = clip.update(g, {});
+        expect(treeRelativeError(out, reference)).toBe(0);
+        return out as tf.TensorContainer;
+      });
+      expect(run.filter((n) => n === BASIN_SCALED_ADD)).toHaveLength(leaves);
+      expect(run.filter((n) => n === BASIN_GLOBAL_NORM)).toHaveLength(1);
+      expect(run.length - leaves).toBeLessThanOrEqual(3); // the norm, Maximum, RealDiv
+    } finally {
+      registerJsFusedKernels('cpu');
+    }
+    treeDispose([g, reference]);
   });
 });
 
@@ -164,7 +219,7 @@ describe('switching and fallbacks', () => {
           () => adam({ learningRate: 0.1 }).update(grads, adam({ learningRate: 0.1 }).init(other), params),
           () => adamw({ learningRate: 0.1 }).update(grads, adamw({ learningRate: 0.1 }).init(params)),
           () => sgd({ learningRate: () => NaN, momentum: 0.9 }).update(grads, sgd({ learningRate: 0.1, momentum: 0.9 }).init(params), params),
-          () => updateAndApply(adam({ learningRate: 0.1 }), grads, [{ count: 0 }, { count: 0 }], params),
+          () => updateAndApply(adam({ learningRate: 0.1 }), grads, [{ count: 0 }, { count: 0 }] as never, params),
           () => updateAndApply(lion({ learningRate: 0.1 }), grads, lion({ learningRate: 0.1 }).init(params), undefined as unknown as Tree),
         ];
         for (const attempt of attempts) {

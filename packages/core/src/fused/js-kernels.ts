@@ -2,14 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   BASIN_ADAM_UPDATE,
   BASIN_CLIP_BY_GLOBAL_NORM,
+  BASIN_GLOBAL_NORM,
   BASIN_LION_UPDATE,
   BASIN_MOMENTUM_UPDATE,
   BASIN_RMS_UPDATE,
+  BASIN_SCALED_ADD,
   type AdamKernelAttrs,
   type ClipKernelAttrs,
+  type GlobalNormKernelAttrs,
   type LionKernelAttrs,
   type MomentumKernelAttrs,
   type RmsKernelAttrs,
+  type ScaledAddKernelAttrs,
 } from './kernels';
 
 // Plain-JavaScript fused kernels. Each rounds to float32 after every arithmetic step in the
@@ -168,24 +172,53 @@ export function rmsKernel(args: KernelArgs): tf.TensorInfo[] {
   });
 }
 
-export function clipByGlobalNormKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
-  const a = attrs as unknown as ClipKernelAttrs;
-  const leaves = Array.from({ length: a.count }, (_, k) => inputs[`x${k}`]!);
-  const { ins, outs, infos } = io(backend, leaves, leaves.map((x) => x.shape));
-  // As tf.addN(leaves.map((x) => tf.sum(tf.square(x)))) on the CPU backend: each sum runs in
-  // double precision and is stored as float32, then the sums are added in float32.
+/**
+ * The sum of squares of all entries, as `tf.addN(leaves.map((x) => tf.sum(tf.square(x))))` on the
+ * CPU backend: each sum runs in double precision and is stored as float32, then the sums are added
+ * in float32.
+ */
+function sumOfSquares(leaves: Values[]): number {
   let total = 0;
-  for (const x of ins) {
+  for (const x of leaves) {
     let sum = 0;
     for (let j = 0; j < x.length; j++) sum += f(x[j] * x[j]);
     total = f(total + f(sum));
   }
+  return total;
+}
+
+export function clipByGlobalNormKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const a = attrs as unknown as ClipKernelAttrs;
+  const leaves = Array.from({ length: a.count }, (_, k) => inputs[`x${k}`]!);
+  const { ins, outs, infos } = io(backend, leaves, leaves.map((x) => x.shape));
   const maxNorm = f(a.maxNorm);
-  const factor = f(maxNorm / Math.max(f(Math.sqrt(total)), maxNorm));
+  const factor = f(maxNorm / Math.max(f(Math.sqrt(sumOfSquares(ins))), maxNorm));
   ins.forEach((x, k) => {
     const out = outs[k];
     for (let j = 0; j < x.length; j++) out[j] = f(x[j] * factor);
   });
+  return infos();
+}
+
+export function globalNormKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const a = attrs as unknown as GlobalNormKernelAttrs;
+  const leaves = Array.from({ length: a.count }, (_, k) => inputs[`x${k}`]!);
+  const { ins, outs, infos } = io(backend, leaves, [[]]);
+  outs[0][0] = f(Math.sqrt(sumOfSquares(ins)));
+  return infos();
+}
+
+export function scaledAddKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
+  const a = attrs as unknown as ScaledAddKernelAttrs;
+  const present = [inputs.x!, inputs.factor, inputs.addend].filter((i): i is tf.TensorInfo => i !== undefined);
+  const { ins, outs, infos } = io(backend, present, [inputs.x!.shape]);
+  const [x] = ins;
+  const factor = inputs.factor !== undefined ? f(ins[1][0]) : f(a.scale);
+  const addend = inputs.addend !== undefined ? ins[ins.length - 1] : undefined;
+  const out = outs[0];
+  // As tf.add(addend, tf.mul(x, factor)): the product rounded to float32, then the sum.
+  if (addend) for (let j = 0; j < x.length; j++) out[j] = f(addend[j] + f(x[j] * factor));
+  else for (let j = 0; j < x.length; j++) out[j] = f(x[j] * factor);
   return infos();
 }
 
@@ -195,6 +228,8 @@ const KERNELS: [string, (args: KernelArgs) => tf.TensorInfo[]][] = [
   [BASIN_LION_UPDATE, lionKernel],
   [BASIN_RMS_UPDATE, rmsKernel],
   [BASIN_CLIP_BY_GLOBAL_NORM, clipByGlobalNormKernel],
+  [BASIN_GLOBAL_NORM, globalNormKernel],
+  [BASIN_SCALED_ADD, scaledAddKernel],
 ];
 
 /**

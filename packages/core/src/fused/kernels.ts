@@ -22,7 +22,16 @@ export const BASIN_RMS_UPDATE = 'BasinRmsUpdate';
 /** `clipByGlobalNorm`: inputs x0..x(n-1) (every leaf, canonical order); outputs the n scaled leaves. */
 export const BASIN_CLIP_BY_GLOBAL_NORM = 'BasinClipByGlobalNorm';
 
-export const FUSED_KERNEL_NAMES = [BASIN_ADAM_UPDATE, BASIN_MOMENTUM_UPDATE, BASIN_LION_UPDATE, BASIN_RMS_UPDATE, BASIN_CLIP_BY_GLOBAL_NORM] as const;
+/** `treeGlobalNorm`: inputs x0..x(n-1) (every leaf, canonical order); output the scalar l2 norm of all of them. */
+export const BASIN_GLOBAL_NORM = 'BasinGlobalNorm';
+/**
+ * `treeScale` and `treeAddScaled` (SAM's ascent point `w + c g`, clipping's scaling): inputs x, factor
+ * (a rank-0 tensor; else the number attribute `scale`) and addend (optional, x's shape); output
+ * `addend + x * factor` (or `x * factor`).
+ */
+export const BASIN_SCALED_ADD = 'BasinScaledAdd';
+
+export const FUSED_KERNEL_NAMES = [BASIN_ADAM_UPDATE, BASIN_MOMENTUM_UPDATE, BASIN_LION_UPDATE, BASIN_RMS_UPDATE, BASIN_CLIP_BY_GLOBAL_NORM, BASIN_GLOBAL_NORM, BASIN_SCALED_ADD] as const;
 export type FusedKernelName = (typeof FUSED_KERNEL_NAMES)[number];
 
 /** What follows the per-transform formula in every update kernel. */
@@ -94,4 +103,14 @@ export interface RmsKernelAttrs extends TailAttrs {
 export interface ClipKernelAttrs {
   maxNorm: number;
   count: number;
+}
+
+/** `sqrt(sum of x_k^2)` over all inputs together (empty inputs add nothing). */
+export interface GlobalNormKernelAttrs {
+  count: number;
+}
+
+/** `[addend +] x * factor`, the factor a rank-0 input or, without one, `scale`. */
+export interface ScaledAddKernelAttrs {
+  scale: number;
 }

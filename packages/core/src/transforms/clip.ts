@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
-import { treeFlatten, treeGlobalNorm, treeMap } from '../tree';
+import { treeGlobalNorm, treeMap, treeScale } from '../tree';
 import { checkNumber } from '../validate';
 import type { EmptyState } from './identity';
 import { publicTransform } from '../entry/public-transform';
@@ -26,14 +26,17 @@ export const clipByGlobalNorm = publicTransform('clipByGlobalNorm', function cli
   return withFusion<Transform<EmptyState>>({
     init: () => ({}),
     update: (updates, state, params, extras) => {
-      // One kernel for the whole tree where the backend has it (src/fused).
+      // One kernel for the whole tree where the backend has it (cpu; src/fused).
       const fused = fusedPieceUpdate(spec, updates, state, params, extras);
       if (fused) return fused;
-      // Empty leaves add nothing to the norm, and tf.sum of one fails on WebGL: leave them out.
-      const factor = tf.tidy(() => tf.div(maxNorm, tf.maximum(treeGlobalNorm(treeFlatten(updates).filter((u) => u.size > 0)), maxNorm)));
-      const out = treeMap((u) => tf.mul(u, factor), updates);
-      factor.dispose();
-      return [out, state];
+      // Elsewhere the norm (one fused reduction, or a square and a sum per leaf) and the scaling
+      // (one fused kernel per leaf where the backend has it, as on webgl and webgpu).
+      const factor = tf.tidy(() => tf.div(maxNorm, tf.maximum(treeGlobalNorm(updates), maxNorm))) as tf.Scalar;
+      try {
+        return [treeScale(updates, factor), state];
+      } finally {
+        factor.dispose();
+      }
     },
   }, spec);
 });

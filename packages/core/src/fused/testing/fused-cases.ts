@@ -17,10 +17,10 @@ import { scaleByRms } from '../../transforms/scale-by-rms';
 import { trace } from '../../transforms/trace';
 import { applyUpdates } from '../../transforms/apply-updates';
 import type { Transform } from '../../transform';
-import { collectTensors, Tree, treeDispose, treeLeaves } from '../../tree';
+import { collectTensors, Tree, treeAddScaled, treeDispose, treeGlobalNorm, treeLeaves, treeScale } from '../../tree';
 import { fusedKernelAvailable } from '../dispatch';
 import { withFusedUpdates } from '../flags';
-import { BASIN_ADAM_UPDATE, BASIN_CLIP_BY_GLOBAL_NORM, BASIN_LION_UPDATE, BASIN_MOMENTUM_UPDATE, BASIN_RMS_UPDATE } from '../kernels';
+import { BASIN_ADAM_UPDATE, BASIN_CLIP_BY_GLOBAL_NORM, BASIN_GLOBAL_NORM, BASIN_LION_UPDATE, BASIN_MOMENTUM_UPDATE, BASIN_RMS_UPDATE, BASIN_SCALED_ADD } from '../kernels';
 import { updateAndApply } from '../update-and-apply';
 
 /** The tolerance: relative error (per leaf, ||a - b|| / ||b||) of fused against composed. */
@@ -54,11 +54,13 @@ const MASK = { dense: { kernel: true, bias: false }, layers: [{ w: true }, { w: 
 export interface FusedCase {
   name: string;
   make: () => Transform<any>;
-  /** The kernel the fused path runs (the case is composed-only where the backend lacks it). */
-  kernel: string;
+  /** The kernel the fused path runs, or the kernels it may run (composed-only where the backend has none). */
+  kernel: string | readonly string[];
   /** Gradient scale (large ones make clipByGlobalNorm clip). */
   gradScale?: number;
 }
+
+const CLIP_KERNELS = [BASIN_CLIP_BY_GLOBAL_NORM, BASIN_GLOBAL_NORM, BASIN_SCALED_ADD];
 
 const lr = cosineDecay({ init: 0.05, decaySteps: 4, alpha: 0.1 });
 
@@ -87,8 +89,9 @@ export const FUSED_CASES: FusedCase[] = [
     kernel: BASIN_RMS_UPDATE,
     make: () => rmsprop({ learningRate: lr, centered: true, momentum: 0.5, nesterov: true, initialScale: 1, biasCorrection: true }),
   },
-  { name: 'clipByGlobalNorm(0.5) clipping', kernel: BASIN_CLIP_BY_GLOBAL_NORM, gradScale: 3, make: () => clipByGlobalNorm(0.5) },
-  { name: 'clipByGlobalNorm(100) passing', kernel: BASIN_CLIP_BY_GLOBAL_NORM, make: () => clipByGlobalNorm(100) },
+  // One kernel for the whole tree on cpu; the norm then one scaling kernel per leaf on webgl, webgpu.
+  { name: 'clipByGlobalNorm(0.5) clipping', kernel: CLIP_KERNELS, gradScale: 3, make: () => clipByGlobalNorm(0.5) },
+  { name: 'clipByGlobalNorm(100) passing', kernel: CLIP_KERNELS, make: () => clipByGlobalNorm(100) },
   { name: 'chain(clipByGlobalNorm, adamw)', kernel: BASIN_ADAM_UPDATE, gradScale: 3, make: () => chain(clipByGlobalNorm(1), adamw({ learningRate: 0.01, weightDecay: 0.01 })) },
   { name: 'scaleByAdam', kernel: BASIN_ADAM_UPDATE, make: () => scaleByAdam({ nesterov: true }) },
   { name: 'trace', kernel: BASIN_MOMENTUM_UPDATE, make: () => trace({ decay: 0.9, nesterov: true }) },
@@ -163,6 +166,8 @@ interface Trajectory {
   states: unknown[];
 }
 
+const kernelsOf = (c: { kernel: string | readonly string[] }): readonly string[] => (typeof c.kernel === 'string' ? [c.kernel] : c.kernel);
+
 function trajectory(c: FusedCase, steps: number, mode: 'update' | 'apply'): Trajectory {
   const t = c.make();
   let params = makeTree(1);
@@ -198,7 +203,7 @@ interface Runs {
 
 function runAll(c: FusedCase, steps: number): Runs {
   const reference = withFusedUpdates(false, () => trajectory(c, steps, 'update'));
-  const fused = fusedKernelAvailable(c.kernel);
+  const fused = kernelsOf(c).some(fusedKernelAvailable);
   const before = tf.memory().numTensors;
   const viaUpdate = trajectory(c, steps, 'update');
   const viaApply = trajectory(c, steps, 'apply');
@@ -260,11 +265,11 @@ export interface FusedCounts {
 }
 
 /** One line per case: `fused:<name> <worst error> ok|FAIL (notes)`, and whether it passed. */
-export function describeResult(c: FusedCase, r: FusedCaseResult, residue: number): { line: string; ok: boolean } {
+export function describeResult(c: { name: string; kernel: string | readonly string[] }, r: FusedCaseResult, residue: number): { line: string; ok: boolean } {
   const worst = Math.max(r.updateError, r.applyError, r.stateError);
   const ok = worst <= FUSED_TOLERANCE && !r.countsDiffer && r.leaked === 0 && residue === 0;
   const notes = [
-    r.fused ? '' : `composed: no ${c.kernel} kernel on ${tf.getBackend()}`,
+    r.fused ? '' : `composed: no ${kernelsOf(c).join(' or ')} kernel on ${tf.getBackend()}`,
     r.countsDiffer ? 'state counts differ' : '',
     r.leaked !== 0 ? `${r.leaked} tensors leaked` : '',
     residue !== 0 ? `${residue} tensors left after disposal` : '',
@@ -301,6 +306,70 @@ export async function runFusedCasesAsync(log: (line: string) => void, { steps = 
     const outside = tf.memory().numTensors;
     try {
       const r = await runFusedCaseAsync(c, steps);
+      const { line, ok } = describeResult(c, r, tf.memory().numTensors - outside);
+      log(line);
+      if (ok) counts.passed++;
+      else counts.failed++;
+    } catch (e) {
+      log(`fused:${c.name} NaN FAIL (${(e as Error).message})`);
+      counts.failed++;
+    }
+  }
+  return counts;
+}
+
+/**
+ * A function of (params, grads) with a fused path, such as SAM's ascent point `w + c g` or a tree
+ * norm: run once fused and once composed (fused updates off) on the same inputs.
+ */
+export interface FusedFunctionCase {
+  name: string;
+  /** The kernels the fused path may run (the case is composed-only where the backend has none). */
+  kernel: string | readonly string[];
+  /** New tensors the caller owns; the inputs are left alone. */
+  run: (params: Tree, grads: Tree) => Tree;
+  /** Gradient scale. */
+  gradScale?: number;
+}
+
+export const FUSED_FUNCTION_CASES: FusedFunctionCase[] = [
+  { name: 'treeGlobalNorm', kernel: BASIN_GLOBAL_NORM, run: (_w, g) => treeGlobalNorm(g) },
+  { name: 'treeScale(number)', kernel: BASIN_SCALED_ADD, run: (_w, g) => treeScale(g, -0.37) },
+  { name: 'treeScale(scalar tensor)', kernel: BASIN_SCALED_ADD, run: (_w, g) => tf.tidy(() => treeScale(g, tf.scalar(0.61)) as tf.TensorContainer) as Tree },
+  { name: 'treeAddScaled(number)', kernel: BASIN_SCALED_ADD, run: (w, g) => treeAddScaled(w, g, 0.05) },
+  {
+    name: 'treeAddScaled(scalar tensor: rho / ||g||)',
+    kernel: [BASIN_GLOBAL_NORM, BASIN_SCALED_ADD],
+    gradScale: 3,
+    run: (w, g) => tf.tidy(() => treeAddScaled(w, g, tf.divNoNan(tf.scalar(0.05), tf.add(treeGlobalNorm(g), 1e-12)) as tf.Scalar) as tf.TensorContainer) as Tree,
+  },
+];
+
+/** One function case: fused against composed, and the tensors the fused run left behind. */
+export function runFusedFunctionCase(c: FusedFunctionCase, read: Reader = syncReader): FusedCaseResult {
+  const params = makeTree(1);
+  const grads = makeTree(100, c.gradScale ?? 1);
+  try {
+    const reference = withFusedUpdates(false, () => c.run(params, grads));
+    const fused = kernelsOf(c).some(fusedKernelAvailable);
+    const before = tf.memory().numTensors;
+    const got = c.run(params, grads);
+    const leaked = tf.memory().numTensors - before - collectTensors(got).size;
+    const error = treeRelativeError(got, reference, read);
+    treeDispose([reference, got]);
+    return { name: c.name, fused, updateError: error, applyError: 0, stateError: 0, countsDiffer: false, leaked };
+  } finally {
+    treeDispose([params, grads]);
+  }
+}
+
+/** Runs every function case: `fused:<name> <error> ok|FAIL`, as `runFusedCases`. */
+export function runFusedFunctionCases(log: (line: string) => void, cases: FusedFunctionCase[] = FUSED_FUNCTION_CASES): FusedCounts {
+  const counts: FusedCounts = { passed: 0, failed: 0, skipped: 0 };
+  for (const c of cases) {
+    const outside = tf.memory().numTensors;
+    try {
+      const r = runFusedFunctionCase(c);
       const { line, ok } = describeResult(c, r, tf.memory().numTensors - outside);
       log(line);
       if (ok) counts.passed++;
