@@ -3,9 +3,12 @@ import {
   BasinError,
   checkInputShape,
   checkModel,
+  checkModelBatch,
   checkNumber,
   checkTransform,
   entryPoint,
+  FitOptions,
+  fitEpochs,
   isTensor,
   LayersModelLike,
   LossFn,
@@ -220,6 +223,20 @@ export class ModelFgeTrainer {
     return runEntryPoint('ModelFgeTrainer.trainOnBatch', () => {
       if (this.disposed) throw new BasinError('ModelFgeTrainer.trainOnBatch: the trainer was disposed');
       return this.fge.step({ x, y });
+    });
+  }
+
+  /**
+   * Mini-batch training over `x`, `y` for some epochs (`trainOnBatch` on each batch, so snapshots
+   * are taken as they fall due); returns each epoch's mean loss. `onBatchEnd` and `onEpochEnd`
+   * report progress, as in `ModelTrainer.fit`.
+   */
+  fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<number[]> {
+    const owner = 'ModelFgeTrainer.fit';
+    return runEntryPoint(owner, () => {
+      if (this.disposed) throw new BasinError(`${owner}: the trainer was disposed`);
+      checkModelBatch(owner, this.model, { x, y });
+      return fitEpochs(owner, x, y, (xb, yb) => this.trainOnBatch(xb, yb), options);
     });
   }
 

@@ -2,9 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   BasinError,
   checkModel,
+  checkModelBatch,
   checkNumber,
   checkTransform,
   entryPoint,
+  FitOptions,
+  fitEpochs,
   LayersModelLike,
   LossFn,
   ModelAdapter,
@@ -307,6 +310,19 @@ export class ModelSwaTrainer {
   /** One step on a batch; returns the loss before the step. Adds the new weights to the average when due. */
   trainOnBatch(x: tf.Tensor, y: tf.Tensor): number {
     return runEntryPoint('ModelSwaTrainer.trainOnBatch', () => this.swa.step({ x, y }));
+  }
+
+  /**
+   * Mini-batch training over `x`, `y` for some epochs (`trainOnBatch` on each batch, so weights
+   * join the average as they fall due); returns each epoch's mean loss. `onBatchEnd` and
+   * `onEpochEnd` report progress, as in `ModelTrainer.fit`.
+   */
+  fit(x: tf.Tensor, y: tf.Tensor, options: FitOptions = {}): Promise<number[]> {
+    const owner = 'ModelSwaTrainer.fit';
+    return runEntryPoint(owner, () => {
+      checkModelBatch(owner, this.adapter.model, { x, y });
+      return fitEpochs(owner, x, y, (xb, yb) => this.trainOnBatch(xb, yb), options);
+    });
   }
 
   /** Copies of the averaged weights, in `model.trainableWeights` order (the caller owns them). */
