@@ -8,4 +8,4 @@ export type { ScaleByMuonOptions, MuonState, MuonScale } from './scale-by-muon';
 export { muonLabels } from './muon-labels';
 export type { MuonLabel, MuonExclude } from './muon-labels';
 export { muon } from './muon';
-export type { MuonOptions } from './muon';
+export type { MuonOptions, MuonOptimizerState, MuonBranchState } from './muon';

@@ -10,6 +10,9 @@ import {
   partition,
   publicTransform,
   scaleByLearningRate,
+  type AddDecayedWeightsState,
+  type AdamWOptimizerState,
+  type CountState,
   type LabelSpec,
   type ScalarOrSchedule,
   type Transform,
@@ -17,7 +20,7 @@ import {
 } from '@basin/core';
 import { checkBoolean, checkedMask, checkOptions, withPathCheck } from './checks';
 import { checkExclude, muonLabels, type MuonExclude, type MuonLabel } from './muon-labels';
-import { checkMuonOptions, makeScaleByMuon, muonStatePaths, SCALE_BY_MUON_OPTIONS, type ScaleByMuonOptions } from './scale-by-muon';
+import { checkMuonOptions, makeScaleByMuon, muonStatePaths, SCALE_BY_MUON_OPTIONS, type MuonState, type ScaleByMuonOptions } from './scale-by-muon';
 
 export interface MuonOptions extends ScaleByMuonOptions {
   /** Learning rate of the Muon branch (a number or a schedule). Jordan's reference uses 0.02. */
@@ -54,6 +57,24 @@ export interface MuonOptions extends ScaleByMuonOptions {
   labels?: LabelSpec<MuonLabel>;
 }
 
+/**
+ * The state of `muon(...)`'s Muon branch, one entry per piece of its chain: `[0]` is
+ * `scaleByMuon`'s `{ count, mu }` (`mu`, the momentum, keyed by the paths of the params this
+ * branch owns), `[1]` the weight decay's (`{}`, or `{ inner: {} }` with a weightDecayMask),
+ * `[2]` the learning rate's `{ count }`.
+ */
+export type MuonBranchState = [muon: MuonState, weightDecay: AddDecayedWeightsState, learningRate: CountState];
+
+/**
+ * The state of `muon(...)`: a `partition`'s, one entry per branch. `state.muon[0].mu` is the
+ * Muon momentum of the matrices, `state.adam[0].mu` and `state.adam[0].nu` AdamW's moments for
+ * the other params, each keyed by the paths of the params its branch owns.
+ */
+export interface MuonOptimizerState {
+  muon: MuonBranchState;
+  adam: AdamWOptimizerState;
+}
+
 const OWN_OPTIONS = [
   'learningRate', 'weightDecay', 'weightDecayMask', 'exclude', 'labels',
   'adamLearningRate', 'adamB1', 'adamB2', 'adamEps', 'adamEpsRoot', 'adamWeightDecay', 'adamWeightDecayMask', 'adamNesterov',
@@ -71,7 +92,7 @@ function namedSchedule(owner: string, name: string, value: ScalarOrSchedule): Sc
   };
 }
 
-const guardedMuon = publicTransform('muon', function muon(options: MuonOptions): Transform<Record<string, unknown>> {
+const guardedMuon = publicTransform('muon', function muon(options: MuonOptions): Transform<MuonOptimizerState> {
   const owner = 'muon';
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new BasinError(`${owner}: options must be an object with a learningRate, got ${describeValue(options)}`);
@@ -120,7 +141,7 @@ const guardedMuon = publicTransform('muon', function muon(options: MuonOptions):
   return {
     ...inner,
     // A branch that fails at init (a mask or label that does not fit) leaves nothing behind.
-    init: (params) => tf.tidy(() => inner.init(params) as unknown as tf.TensorContainer) as unknown as Record<string, unknown>,
+    init: (params) => tf.tidy(() => inner.init(params) as unknown as tf.TensorContainer) as unknown as MuonOptimizerState,
     update: (updates, state, params, extras) => {
       // Both branches read the params (decoupled weight decay): say so before either runs.
       if (params === undefined || params === null) {
@@ -138,13 +159,13 @@ const guardedMuon = publicTransform('muon', function muon(options: MuonOptions):
  *   for matrices and conv kernels, and
  * - `adam`: AdamW for everything else (biases, norm gains) and for the matrices `exclude` names.
  *
- * State: `{ muon: [...], adam: [...] }`, each branch keyed by the params' paths. `update` needs
+ * State (`MuonOptimizerState`): `{ muon: [...], adam: [...] }`, each branch keyed by the params' paths. `update` needs
  * the params (both branches apply decoupled weight decay). Every error names `muon` and the
  * option or path, never the building blocks inside.
  *
  *     const opt = muon({ learningRate: 0.02, adamLearningRate: 3e-4, exclude: ['embedding'] });
  */
-export function muon(options: MuonOptions): Transform<Record<string, unknown>> {
+export function muon(options: MuonOptions): Transform<MuonOptimizerState> {
   const t = guardedMuon(options);
   // A plain transform comes back when another Basin factory builds with it: that one checks.
   return t.name === 'muon' ? withPathCheck('muon', t, branchPaths) : t;

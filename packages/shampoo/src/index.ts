@@ -1,6 +1,6 @@
 // @basin/shampoo: Shampoo preconditioning with matmul-only inverse roots.
 export { shampoo } from './shampoo';
-export type { ShampooOptions } from './shampoo';
+export type { ShampooOptions, ShampooOptimizerState } from './shampoo';
 export { scaleByShampoo } from './scale-by-shampoo';
 export type { ScaleByShampooOptions, ShampooState, ShampooLeafState } from './scale-by-shampoo';
 export { inversePthRoot } from './inverse-pth-root';

@@ -10,8 +10,12 @@ import {
   publicTransform,
   scaleByLearningRate,
   trace,
+  type AddDecayedWeightsState,
+  type CountState,
+  type EmptyState,
   type LabelSpec,
   type ScalarOrSchedule,
+  type TraceState,
   type Transform,
 } from '@basin/core';
 import { checkBoolean, checkedMask, checkOptions } from './checks';
@@ -22,6 +26,7 @@ import {
   withShampooStateCheck,
   type ResolvedShampooOptions,
   type ScaleByShampooOptions,
+  type ShampooState,
 } from './scale-by-shampoo';
 
 export interface ShampooOptions extends ScaleByShampooOptions {
@@ -35,6 +40,16 @@ export interface ShampooOptions extends ScaleByShampooOptions {
   /** Which params decay: a tree of booleans shaped like the params (matched by path), or a function of the params returning one. */
   weightDecayMask?: LabelSpec<boolean>;
 }
+
+/**
+ * The state of `shampoo(...)`: its chain's, one entry per piece.
+ * - `state[0]`: the preconditioner (`ShampooState`): `count`, `rootFailures` (roots that failed
+ *   every retry), and per parameter path its statistics, inverse roots and grafting moments;
+ * - `state[1]`: the momentum's `{ trace }` (`{}` without momentum);
+ * - `state[2]`: the weight decay's (`{}`, or `{ inner: {} }` with a weightDecayMask);
+ * - `state[3]`: the learning rate's `{ count }`.
+ */
+export type ShampooOptimizerState = [shampoo: ShampooState, momentum: TraceState | EmptyState, weightDecay: AddDecayedWeightsState, learningRate: CountState];
 
 const OWN_OPTIONS = ['learningRate', 'momentum', 'nesterov', 'weightDecay', 'weightDecayMask'];
 
@@ -54,7 +69,7 @@ function checkShampooOptions(options: ShampooOptions): ResolvedShampooOptions {
   return resolveShampooOptions(owner, rest);
 }
 
-const guardedShampoo = publicTransform('shampoo', function shampoo(options: ShampooOptions): Transform<unknown[]> {
+const guardedShampoo = publicTransform('shampoo', function shampoo(options: ShampooOptions): Transform<ShampooOptimizerState> {
   const resolved = checkShampooOptions(options);
   const { learningRate, momentum, nesterov = false, weightDecay = 0, weightDecayMask } = options;
   const inner = chain(
@@ -68,7 +83,7 @@ const guardedShampoo = publicTransform('shampoo', function shampoo(options: Sham
   return {
     ...inner,
     // A building block that fails (a mask that does not fit) leaves nothing behind.
-    init: (params) => tf.tidy(() => inner.init(params) as unknown as tf.TensorContainer) as unknown as unknown[],
+    init: (params) => tf.tidy(() => inner.init(params) as unknown as tf.TensorContainer) as unknown as ShampooOptimizerState,
     update: (updates, state, params, extras) => {
       // Checked before the preconditioner runs, so nothing is computed for nothing.
       if (weightDecay !== 0 && (params === undefined || params === null)) {
@@ -83,14 +98,15 @@ const guardedShampoo = publicTransform('shampoo', function shampoo(options: Sham
  * Shampoo as a named optimizer:
  * `chain(scaleByShampoo(o), trace({ decay: momentum, nesterov }), addDecayedWeights(o), scaleByLearningRate(lr))`.
  * Weight decay is decoupled from the preconditioner and the momentum (Loshchilov & Hutter 2019).
- * The state is that chain's array; its first entry is the `ShampooState`.
+ * The state is that chain's array (`ShampooOptimizerState`); its first entry is the `ShampooState`:
+ * `state[0].rootFailures` counts the roots that failed every retry.
  *
  * ```ts
  * const opt = shampoo({ learningRate: 1e-3, momentum: 0.9, grafting: 'rmsprop', updateEvery: 10 });
  * let state = opt.init(params);
  * ```
  */
-export function shampoo(options: ShampooOptions): Transform<unknown[]> {
+export function shampoo(options: ShampooOptions): Transform<ShampooOptimizerState> {
   const t = guardedShampoo(options);
   if (t.name !== 'shampoo') return t;
   return withShampooStateCheck('shampoo', t, (s) => (Array.isArray(s) ? s[0] : undefined), checkShampooOptions(options));

@@ -1,9 +1,9 @@
 import type { Transform } from '../transform';
 import { chain } from '../combinators/chain';
 import { identity } from '../transforms/identity';
-import { addDecayedWeights } from '../transforms/add-decayed-weights';
-import { checkAdadeltaOptions, scaleByAdadelta, ScaleByAdadeltaOptions } from '../transforms/scale-by-adadelta';
-import { scaleByLearningRate } from '../transforms/scale-by-schedule';
+import { addDecayedWeights, type AddDecayedWeightsState } from '../transforms/add-decayed-weights';
+import { checkAdadeltaOptions, scaleByAdadelta, ScaleByAdadeltaOptions, type AdadeltaState } from '../transforms/scale-by-adadelta';
+import { scaleByLearningRate, type CountState } from '../transforms/scale-by-schedule';
 import type { LabelSpec } from '../combinators/leaf-labels';
 import { checkNumber, checkScalarOrSchedule, type ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
@@ -26,13 +26,20 @@ export interface AdadeltaOptions extends ScaleByAdadeltaOptions {
 }
 
 /**
+ * The state of `adadelta(...)`: the coupled weight decay's (`{}` when there is none, as with
+ * weightDecay 0), `state[1].eG` and `state[1].eX` (the squared-gradient and squared-update
+ * averages), and `state[2].count`, the steps taken.
+ */
+export type AdadeltaOptimizerState = [weightDecay: AddDecayedWeightsState, adadelta: AdadeltaState, learningRate: CountState];
+
+/**
  * Adadelta (Zeiler 2012): `chain(addDecayedWeights, scaleByAdadelta, scaleByLearningRate)`, as
  * optax's `adadelta` (optax/_src/alias.py) and `torch.optim.Adadelta` (torch/optim/adadelta.py).
  * `tf.train.adadelta(lr, rho, eps)` (tfjs-core/src/optimizers/adadelta_optimizer.ts) is
  * `{ learningRate: lr, rho, eps, staleGradAverage: true }` (its defaults: 0.001, 0.95 and the
  * backend epsilon, 1e-7 on float32 backends).
  */
-export const adadelta = publicTransform('adadelta', function adadelta(options: AdadeltaOptions = {}): Transform<unknown[]> {
+export const adadelta = publicTransform('adadelta', function adadelta(options: AdadeltaOptions = {}): Transform<AdadeltaOptimizerState> {
   const { learningRate = 1, weightDecay = 0, weightDecayMask, ...rest } = checkOptions('adadelta', options, '{ learningRate: 1, rho: 0.9 }', true);
   checkScalarOrSchedule('adadelta', 'learningRate', learningRate);
   checkNumber('adadelta', 'weightDecay', weightDecay, { min: 0 });

@@ -2,15 +2,16 @@ import type { Transform } from '../transform';
 import { chain } from '../combinators/chain';
 import type { LabelSpec } from '../combinators/leaf-labels';
 import { checkBoolean, checkNumber, checkScalarOrSchedule, type ScalarOrSchedule } from '../validate';
-import { addDecayedWeights } from '../transforms/add-decayed-weights';
+import { addDecayedWeights, type AddDecayedWeightsState } from '../transforms/add-decayed-weights';
 import { clipByBlockRms } from '../transforms/clip-by-block-rms';
 import { scale } from '../transforms/scale';
-import { checkFactoredRmsOptions, scaleByFactoredRms } from '../transforms/scale-by-factored-rms';
+import { checkFactoredRmsOptions, scaleByFactoredRms, type FactoredRmsState } from '../transforms/scale-by-factored-rms';
 import { scaleByParamBlockRms } from '../transforms/scale-by-param-block-rms';
-import { scaleByLearningRate } from '../transforms/scale-by-schedule';
+import { scaleByLearningRate, type CountState } from '../transforms/scale-by-schedule';
 import { checkOptions } from '../transforms/state-checks';
 import { ema, type EmaState } from '../wrappers/ema';
 import { publicTransform } from '../entry/public-transform';
+import type { EmptyState } from '../transforms/identity';
 
 export interface AdafactorOptions {
   /** A number or a schedule of the step count; none (the relative step alone) when omitted, as optax. */
@@ -40,6 +41,18 @@ export interface AdafactorOptions {
 /** The momentum state of `adafactor({ momentum })`: the `ema` wrapper's (optax's `EmaState`). */
 export type AdafactorMomentumState = EmaState;
 
+/** The state of one of adafactor's optional pieces (see `AdafactorOptimizerState`). */
+export type AdafactorOptionalState = EmptyState | CountState | AdafactorMomentumState | AddDecayedWeightsState;
+
+/**
+ * The state of `adafactor(...)`: `state[0]` is the factored second moment (`vRow`, `vCol`, `v`
+ * and `count`) and the last entry the sign flip's `{}`. In between, in this order, one entry per
+ * piece the options enable: clipping (`{}`), the learning rate (`{ count }`), the parameter
+ * scale (`{}`), momentum (`{ count, ema }`) and weight decay (`{}`, or `{ inner: {} }` with a
+ * mask). With the defaults that is `[rms, clip, paramScale, flipSign]`.
+ */
+export type AdafactorOptimizerState = [factoredRms: FactoredRmsState, ...optional: AdafactorOptionalState[], flipSign: EmptyState];
+
 /**
  * Adafactor (Shazeer & Stern 2018, "Adafactor: Adaptive Learning Rates with Sublinear Memory
  * Cost"), as optax's `adafactor` (optax/_src/alias.py, optax/_src/factorized.py): the
@@ -50,7 +63,7 @@ export type AdafactorMomentumState = EmaState;
  * least 1e-3), momentum (`ema` without debiasing), decoupled weight decay (`addDecayedWeights`),
  * and the sign flip of descent. Its options are checked first, under the name `adafactor`.
  */
-export const adafactor = publicTransform('adafactor', function adafactor(options: AdafactorOptions = {}): Transform<unknown[]> {
+export const adafactor = publicTransform('adafactor', function adafactor(options: AdafactorOptions = {}): Transform<AdafactorOptimizerState> {
   const owner = 'adafactor';
   const o = checkOptions(owner, options, '{ learningRate: 1e-2 }', true);
   const rms = checkFactoredRmsOptions(
@@ -67,12 +80,11 @@ export const adafactor = publicTransform('adafactor', function adafactor(options
   if (momentum !== null) checkNumber(owner, 'momentum', momentum, { min: 0, max: 1, maxExclusive: true });
   const weightDecayRate = o.weightDecayRate ?? null;
   if (weightDecayRate !== null) checkNumber(owner, 'weightDecayRate', weightDecayRate, { min: 0 });
-  const pieces: Transform<any>[] = [scaleByFactoredRms(rms, 'decayOffset')];
-  if (clippingThreshold !== null) pieces.push(clipByBlockRms(clippingThreshold));
-  if (learningRate !== null) pieces.push(scaleByLearningRate(learningRate, { flipSign: false }));
-  if (multiplyByParameterScale) pieces.push(scaleByParamBlockRms({ minScale: 1e-3 }));
-  if (momentum !== null) pieces.push(ema({ decay: momentum, debias: false }));
-  if (weightDecayRate !== null) pieces.push(addDecayedWeights({ weightDecay: weightDecayRate, mask: o.weightDecayMask }));
-  pieces.push(scale(-1));
-  return chain(...pieces);
+  const optional: Transform<AdafactorOptionalState>[] = [];
+  if (clippingThreshold !== null) optional.push(clipByBlockRms(clippingThreshold));
+  if (learningRate !== null) optional.push(scaleByLearningRate(learningRate, { flipSign: false }));
+  if (multiplyByParameterScale) optional.push(scaleByParamBlockRms({ minScale: 1e-3 }));
+  if (momentum !== null) optional.push(ema({ decay: momentum, debias: false }));
+  if (weightDecayRate !== null) optional.push(addDecayedWeights({ weightDecay: weightDecayRate, mask: o.weightDecayMask }));
+  return chain(scaleByFactoredRms(rms, 'decayOffset'), ...optional, scale(-1));
 });

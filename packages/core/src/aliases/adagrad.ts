@@ -1,7 +1,7 @@
 import type { Transform } from '../transform';
 import { chain } from '../combinators/chain';
-import { checkRssOptions, scaleByRss, ScaleByRssOptions } from '../transforms/scale-by-rss';
-import { scaleByLearningRate } from '../transforms/scale-by-schedule';
+import { checkRssOptions, scaleByRss, ScaleByRssOptions, type RssState } from '../transforms/scale-by-rss';
+import { scaleByLearningRate, type CountState } from '../transforms/scale-by-schedule';
 import { checkScalarOrSchedule, type ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions } from '../transforms/state-checks';
@@ -11,6 +11,9 @@ export interface AdagradOptions extends ScaleByRssOptions {
   learningRate: ScalarOrSchedule;
 }
 
+/** The state of `adagrad(...)`: `state[0].sumOfSquares` holds the accumulated squared gradients, `state[1].count` the steps taken. */
+export type AdagradOptimizerState = [rss: RssState, learningRate: CountState];
+
 /**
  * Adagrad (Duchi, Hazan & Singer 2011): `chain(scaleByRss, scaleByLearningRate)`, as optax's
  * `adagrad` (optax/_src/alias.py). The defaults (initialAccumulatorValue 0.1, eps 1e-7 inside
@@ -19,7 +22,7 @@ export interface AdagradOptions extends ScaleByRssOptions {
  * is `{ initialAccumulatorValue: 0, eps: 1e-10, epsInSqrt: false }`; its `lr_decay` is the
  * schedule `(t) => lr / (1 + lrDecay * t)`.
  */
-export const adagrad = publicTransform('adagrad', function adagrad(options: AdagradOptions): Transform<unknown[]> {
+export const adagrad = publicTransform('adagrad', function adagrad(options: AdagradOptions): Transform<AdagradOptimizerState> {
   const { learningRate, ...rest } = checkOptions('adagrad', options, '{ learningRate: 0.01 }');
   checkScalarOrSchedule('adagrad', 'learningRate', learningRate);
   return chain(scaleByRss(checkRssOptions('adagrad', rest)), scaleByLearningRate(learningRate));

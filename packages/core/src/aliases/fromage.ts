@@ -7,6 +7,7 @@ import type { CountState } from '../transforms/scale-by-schedule';
 import { scaleByTrustRatio } from '../transforms/scale-by-trust-ratio';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions, requireParams } from '../transforms/state-checks';
+import type { EmptyState } from '../transforms/identity';
 
 export interface FromageOptions {
   /** A number or a schedule of the step count. */
@@ -33,6 +34,9 @@ function fromageStep(owner: string, learningRate: ScalarOrSchedule): Transform<C
   };
 }
 
+/** The state of `fromage(...)`: the trust ratio keeps nothing (`{}`); `state[1].count` is the steps taken. */
+export type FromageOptimizerState = [trustRatio: EmptyState, step: CountState];
+
 /**
  * Fromage, Frobenius matched gradient descent (Bernstein, Vahdat, Yue & Liu 2020, "On the
  * Distance between Two Neural Networks and the Stability of Learning", Algorithm 1): each leaf
@@ -41,7 +45,7 @@ function fromageStep(owner: string, learningRate: ScalarOrSchedule): Transform<C
  * scale_by_learning_rate(lr m), add_decayed_weights(m - 1))`): `scaleByTrustRatio({ minNorm })`
  * (norms floored at minNorm, trust coefficient 1, eps 0), then that step. Reads the params.
  */
-export const fromage = publicTransform('fromage', function fromage(options: FromageOptions): Transform<unknown[]> {
+export const fromage = publicTransform('fromage', function fromage(options: FromageOptions): Transform<FromageOptimizerState> {
   const { learningRate, minNorm = 1e-6 } = checkOptions('fromage', options, '{ learningRate: 0.01 }');
   checkScalarOrSchedule('fromage', 'learningRate', learningRate);
   checkNumber('fromage', 'minNorm', minNorm, { min: 0 });

@@ -1,13 +1,13 @@
 import type { Transform } from '../transform';
 import { chain } from '../combinators/chain';
-import { masked } from '../combinators/masked';
+import { masked, type MaskedState } from '../combinators/masked';
 import { labelsForLeaves, type LabelSpec } from '../combinators/leaf-labels';
 import type { Tree } from '../tree';
 import { addDecayedWeights } from '../transforms/add-decayed-weights';
-import { identity } from '../transforms/identity';
+import { identity, type EmptyState } from '../transforms/identity';
 import { checkTrustRatioOptions, scaleByTrustRatio } from '../transforms/scale-by-trust-ratio';
-import { scaleByLearningRate } from '../transforms/scale-by-schedule';
-import { trace } from '../transforms/trace';
+import { scaleByLearningRate, type CountState } from '../transforms/scale-by-schedule';
+import { trace, type TraceState } from '../transforms/trace';
 import { checkBoolean, checkNumber, checkScalarOrSchedule, ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions } from '../transforms/state-checks';
@@ -30,12 +30,21 @@ export interface LarsOptions {
   nesterov?: boolean;
 }
 
+/** A stateless piece of `lars` under a mask option: `{}`, or `{ inner: {} }` for a tree or function mask. */
+export type LarsMaskedState = EmptyState | MaskedState<EmptyState>;
+
+/**
+ * The state of `lars(...)`: the weight decay's and the trust ratio's (both stateless, see
+ * `LarsMaskedState`), the learning rate's count, and `state[3].trace`, the momentum.
+ */
+export type LarsOptimizerState = [weightDecay: LarsMaskedState, trustRatio: LarsMaskedState, learningRate: CountState, momentum: TraceState];
+
 /**
  * A mask option as a transform: `true` applies `inner` everywhere, `false` nowhere, a tree or a
  * function of the params where it says true. The mask is checked against each tree it is applied
  * to under lars's own option name (`lars: trustRatioMask does not match the params tree ...`).
  */
-function maskedBy(inner: Transform<any>, mask: LabelSpec<boolean>, name: string): Transform<any> {
+function maskedBy(inner: Transform<EmptyState>, mask: LabelSpec<boolean>, name: string): Transform<LarsMaskedState> {
   if (mask === true) return inner;
   if (mask === false) return identity();
   return masked(inner, (params: Tree) => {
@@ -54,7 +63,7 @@ function maskedBy(inner: Transform<any>, mask: LabelSpec<boolean>, name: string)
  * heavy-ball momentum. optax's defaults: weightDecay 0, trustCoefficient 0.001, eps 0, momentum
  * 0.9, both masks true.
  */
-export const lars = publicTransform('lars', function lars(options: LarsOptions): Transform<unknown[]> {
+export const lars = publicTransform('lars', function lars(options: LarsOptions): Transform<LarsOptimizerState> {
   const {
     learningRate,
     weightDecay = 0,
@@ -71,7 +80,8 @@ export const lars = publicTransform('lars', function lars(options: LarsOptions):
   checkNumber('lars', 'momentum', momentum, { min: 0, max: 1, maxExclusive: true });
   checkBoolean('lars', 'nesterov', nesterov);
   return chain(
-    maskedBy(addDecayedWeights({ weightDecay }), weightDecayMask, 'weightDecayMask'),
+    // Without a mask of its own, addDecayedWeights keeps `{}`.
+    maskedBy(addDecayedWeights({ weightDecay }) as Transform<EmptyState>, weightDecayMask, 'weightDecayMask'),
     maskedBy(scaleByTrustRatio({ trustCoefficient: ratio.trustCoefficient, eps: ratio.eps }), trustRatioMask, 'trustRatioMask'),
     scaleByLearningRate(learningRate),
     trace({ decay: momentum, nesterov }),

@@ -1,11 +1,7 @@
 import type { Transform } from '../transform';
 import { chain } from '../combinators/chain';
-import {
-  checkOptimisticOptions,
-  scaleByOptimisticGradient,
-  ScaleByOptimisticGradientOptions,
-} from '../transforms/scale-by-optimistic-gradient';
-import { scaleByLearningRate } from '../transforms/scale-by-schedule';
+import { checkOptimisticOptions, scaleByOptimisticGradient, ScaleByOptimisticGradientOptions, type OptimisticGradientState } from '../transforms/scale-by-optimistic-gradient';
+import { scaleByLearningRate, type CountState } from '../transforms/scale-by-schedule';
 import { checkScalarOrSchedule, type ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions } from '../transforms/state-checks';
@@ -13,6 +9,9 @@ import { checkOptions } from '../transforms/state-checks';
 export interface OptimisticGradientDescentOptions extends ScaleByOptimisticGradientOptions {
   learningRate: ScalarOrSchedule;
 }
+
+/** The state of `optimisticGradientDescent(...)`: `state[0].previousGradient` is the last step's gradient, `state[1].count` the steps taken. */
+export type OptimisticGradientDescentOptimizerState = [optimistic: OptimisticGradientState, learningRate: CountState];
 
 /**
  * Optimistic gradient descent (Mokhtari, Ozdaglar & Pattathil 2020, "A Unified Analysis of
@@ -23,7 +22,7 @@ export interface OptimisticGradientDescentOptions extends ScaleByOptimisticGradi
  */
 export const optimisticGradientDescent = publicTransform('optimisticGradientDescent', function optimisticGradientDescent(
   options: OptimisticGradientDescentOptions,
-): Transform<unknown[]> {
+): Transform<OptimisticGradientDescentOptimizerState> {
   const owner = 'optimisticGradientDescent';
   const { learningRate, ...rest } = checkOptions(owner, options, '{ learningRate: 0.01, alpha: 1, beta: 1 }');
   const coefficients = checkOptimisticOptions(owner, rest);

@@ -1,15 +1,19 @@
 import type { Transform } from '../transform';
 import { chain } from '../combinators/chain';
 import { checkPolyakOptions, lossFromExtras, scaleByPolyak, ScaleByPolyakOptions } from '../transforms/scale-by-polyak';
-import { scaleByLearningRate } from '../transforms/scale-by-schedule';
+import { scaleByLearningRate, type CountState } from '../transforms/scale-by-schedule';
 import { checkScalarOrSchedule, resolveHyper, type ScalarOrSchedule } from '../validate';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions } from '../transforms/state-checks';
+import type { EmptyState } from '../transforms/identity';
 
 export interface PolyakSgdOptions extends ScaleByPolyakOptions {
   /** A global factor (a number or a schedule of the step count), applied before the Polyak step as optax does. Default 1. */
   scaling?: ScalarOrSchedule;
 }
+
+/** The state of `polyakSgd(...)`: `state[0].count`, the steps taken (the scaling's), and the Polyak step's (`{}`). */
+export type PolyakSgdOptimizerState = [scaling: CountState, polyak: EmptyState];
 
 /**
  * SGD with Polyak's step size (Loizou, Vaswani, Laradji & Lacoste-Julien 2021, "Stochastic
@@ -19,7 +23,7 @@ export interface PolyakSgdOptions extends ScaleByPolyakOptions {
  * `(f - fMin) / (scaling ||g||^2)`, as in optax). It needs the loss at the current params:
  * core's `step` and `Trainer` pass it as `extras.loss`; by hand, `update(g, state, params, { loss })`.
  */
-export const polyakSgd = publicTransform('polyakSgd', function polyakSgd(options: PolyakSgdOptions = {}): Transform<unknown[]> {
+export const polyakSgd = publicTransform('polyakSgd', function polyakSgd(options: PolyakSgdOptions = {}): Transform<PolyakSgdOptimizerState> {
   const { scaling = 1, ...rest } = checkOptions('polyakSgd', options, '{ maxLearningRate: 1, fMin: 0 }', true);
   const polyak = checkPolyakOptions('polyakSgd', rest);
   checkScalarOrSchedule('polyakSgd', 'scaling', scaling);

@@ -1,11 +1,15 @@
 import type { Transform } from '../transform';
 import { chain } from '../combinators/chain';
-import { checkRpropOptions, scaleByRprop, ScaleByRpropOptions } from '../transforms/scale-by-rprop';
+import { checkRpropOptions, scaleByRprop, ScaleByRpropOptions, type RpropState } from '../transforms/scale-by-rprop';
 import { scale } from '../transforms/scale';
 import { publicTransform } from '../entry/public-transform';
 import { checkOptions } from '../transforms/state-checks';
+import type { EmptyState } from '../transforms/identity';
 
 export type RpropOptions = ScaleByRpropOptions;
+
+/** The state of `rprop(...)`: `state[0].stepSizes` and `state[0].prevUpdates`, then the sign flip's (`{}`). */
+export type RpropOptimizerState = [rprop: RpropState, flipSign: EmptyState];
 
 /**
  * Rprop (Riedmiller & Braun 1993): `chain(scaleByRprop, scale(-1))`, as optax's `rprop`
@@ -15,6 +19,6 @@ export type RpropOptions = ScaleByRpropOptions;
  * sizes (1e-6, 50) (torch also clips a step size that did not change, which differs only when
  * learningRate lies outside [minStepSize, maxStepSize]).
  */
-export const rprop = publicTransform('rprop', function rprop(options: RpropOptions): Transform<unknown[]> {
+export const rprop = publicTransform('rprop', function rprop(options: RpropOptions): Transform<RpropOptimizerState> {
   return chain(scaleByRprop(checkRpropOptions('rprop', checkOptions('rprop', options, '{ learningRate: 0.01 }'))), scale(-1));
 });

@@ -1,20 +1,29 @@
-import type { Extras, Transform } from '../transform';
+import type { Extras, StateOf, Transform } from '../transform';
 import { BasinError } from '../errors';
 import { checkTransform } from '../validate';
 import { disposeReplaced, Tree, treeClone, treeDispose } from '../tree';
 import { publicTransform } from '../entry/public-transform';
 
 /**
- * Applies transforms in order, each to the updates of the one before (optax's `chain`).
- * The state is an array with one entry per transform.
+ * The state of `chain(...transforms)`: one entry per transform, in order. For transforms
+ * passed one by one it is a tuple (`chain(scaleByAdam(), scaleByLearningRate(lr))` keeps
+ * `[AdamState, CountState]`); for an array spread into `chain` it is an array of the union of
+ * their states.
  */
-export const chain = publicTransform('chain', function chain(...transforms: Transform<any>[]): Transform<unknown[]> {
+export type ChainState<T extends readonly Transform<any>[]> = { -readonly [K in keyof T]: StateOf<T[K]> };
+
+/**
+ * Applies transforms in order, each to the updates of the one before (optax's `chain`).
+ * The state is an array with one entry per transform (see `ChainState`).
+ */
+export const chain = publicTransform('chain', function chain<T extends readonly Transform<any>[]>(...transforms: T): Transform<ChainState<T>> {
   transforms.forEach((t, i) => checkTransform('chain', `transform ${i}`, t));
   return {
-    init: (params) => transforms.map((t) => t.init(params)),
+    // The arrays hold one state per transform, in order: what ChainState<T> says.
+    init: (params) => transforms.map((t) => t.init(params)) as ChainState<T>,
     update: (updates, state, params, extras) => {
-      const [out, states] = runInOrder(transforms, updates, state, params, extras);
-      return [out, states];
+      const [out, states] = runInOrder(transforms, updates, state as readonly unknown[], params, extras);
+      return [out, states as ChainState<T>];
     },
   };
 });
@@ -45,7 +54,7 @@ export const namedChain = publicTransform('namedChain', function namedChain(...e
  * soon as the next transform has consumed them; if one throws, nothing it made is kept.
  */
 function runInOrder(
-  transforms: Transform<any>[],
+  transforms: readonly Transform<any>[],
   updates: Tree,
   states: readonly unknown[],
   params: Tree | undefined,

@@ -6,8 +6,9 @@ import { LabelSpec, labelsForLeaves, selectLeaves } from './leaf-labels';
 import { assertUpdatesMatch } from '../transforms/state-checks';
 import { publicTransform } from '../entry/public-transform';
 
-export interface MaskedState {
-  inner: unknown;
+/** The state of `masked(inner, mask)`: `inner`'s state, kept for the masked leaves only. */
+export interface MaskedState<S = unknown> {
+  inner: S;
 }
 
 /**
@@ -15,7 +16,7 @@ export interface MaskedState {
  * unchanged (optax's `masked`). The mask is a tree of booleans shaped like the params, or a
  * function of the params returning one. `inner` sees a flat record `{ path: leaf }`.
  */
-export const masked = publicTransform('masked', function masked(inner: Transform<any>, mask: LabelSpec<boolean>): Transform<MaskedState> {
+export const masked = publicTransform('masked', function masked<S>(inner: Transform<S>, mask: LabelSpec<boolean>): Transform<MaskedState<S>> {
   checkTransform('masked', 'inner', inner);
   const resolve = (tree: Parameters<Transform['init']>[0]) =>
     labelsForLeaves('masked', 'mask', mask, tree, (x) => typeof x === 'boolean');

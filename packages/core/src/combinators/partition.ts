@@ -1,11 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from '../errors';
-import type { Transform } from '../transform';
+import type { StateOf, Transform } from '../transform';
 import { checkTransform } from '../validate';
 import { disposeReplaced, Tree, treeUnflatten } from '../tree';
 import { LabelSpec, labelsForLeaves, selectLeaves } from './leaf-labels';
 import { assertUpdatesMatch } from '../transforms/state-checks';
 import { publicTransform } from '../entry/public-transform';
+
+/** The state of `partition(transforms, labels)`: each label's transform's state, under that label. */
+export type PartitionState<T extends Record<string, Transform<any>>> = { [K in keyof T]: StateOf<T[K]> };
 
 /**
  * Sends each parameter to the transform of its label (optax's `partition`, formerly
@@ -13,10 +16,10 @@ import { publicTransform } from '../entry/public-transform';
  * the params returning one. Each branch sees a flat record `{ path: leaf }` of just its
  * leaves, so it keeps state only for them. State: `{ [label]: branchState }`.
  */
-export const partition = publicTransform('partition', function partition(
-  transforms: Record<string, Transform<any>>,
+export const partition = publicTransform('partition', function partition<T extends Record<string, Transform<any>>>(
+  transforms: T,
   labels: LabelSpec<string>,
-): Transform<Record<string, unknown>> {
+): Transform<PartitionState<T>> {
   const owner = 'partition';
   if (typeof transforms !== 'object' || transforms === null) throw new BasinError(`${owner}: transforms must be a record { label: transform }, got ${String(transforms)}`);
   const names = Object.keys(transforms);
@@ -32,7 +35,7 @@ export const partition = publicTransform('partition', function partition(
   return {
     init: (params) => {
       const { leaves, labels: ls } = resolve(params);
-      return Object.fromEntries(names.map((name) => [name, transforms[name].init(selectLeaves(leaves, ls, name))]));
+      return Object.fromEntries(names.map((name) => [name, transforms[name].init(selectLeaves(leaves, ls, name))])) as PartitionState<T>;
     },
     update: (updates, state, params, extras) => {
       if (params !== undefined) assertUpdatesMatch(owner, params, updates, 'params');
@@ -45,7 +48,7 @@ export const partition = publicTransform('partition', function partition(
         for (const name of names) {
           const sub = selectLeaves(updateLeaves, ls, name);
           const subParams = paramLeaves ? selectLeaves(paramLeaves, ls, name) : undefined;
-          const [out, s] = transforms[name].update(sub, state[name], subParams, extras);
+          const [out, s] = transforms[name].update(sub, (state as Record<string, unknown>)[name], subParams, extras);
           nextState[name] = s;
           for (const [path, leaf] of Object.entries(out as Record<string, tf.Tensor>)) outByPath.set(path, leaf);
         }
@@ -54,7 +57,7 @@ export const partition = publicTransform('partition', function partition(
         disposeReplaced([[...outByPath.values()], nextState], updates, state, params);
         throw e;
       }
-      return [treeUnflatten(updates, updateLeaves.map((e) => outByPath.get(e.path) as tf.Tensor)), nextState];
+      return [treeUnflatten(updates, updateLeaves.map((e) => outByPath.get(e.path) as tf.Tensor)), nextState as PartitionState<T>];
     },
   };
 });

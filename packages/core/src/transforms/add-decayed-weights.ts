@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Transform } from '../transform';
 import { treeMap } from '../tree';
 import { checkNumber } from '../validate';
-import { masked } from '../combinators/masked';
+import { masked, type MaskedState } from '../combinators/masked';
 import type { LabelSpec } from '../combinators/leaf-labels';
 import { checkOptions, requireParams } from './state-checks';
 import type { EmptyState } from './identity';
@@ -17,10 +17,16 @@ export interface AddDecayedWeightsOptions {
 }
 
 /**
+ * The state of `addDecayedWeights`: nothing (`{}`) without a mask; `{ inner: {} }` (masked's)
+ * with one.
+ */
+export type AddDecayedWeightsState = EmptyState | MaskedState<EmptyState>;
+
+/**
  * Adds `weightDecay * params` to the updates: decoupled weight decay (Loshchilov & Hutter
  * 2019) when placed before the learning-rate scaling, as in AdamW.
  */
-export const addDecayedWeights = publicTransform('addDecayedWeights', function addDecayedWeights(options: AddDecayedWeightsOptions = {}): Transform<any> {
+export const addDecayedWeights = publicTransform('addDecayedWeights', function addDecayedWeights(options: AddDecayedWeightsOptions = {}): Transform<AddDecayedWeightsState> {
   const { weightDecay = 0, mask } = checkOptions('addDecayedWeights', options, '{ weightDecay: 1e-4 }', true);
   checkNumber('addDecayedWeights', 'weightDecay', weightDecay, { min: 0 });
   const plain: Transform<EmptyState> = {
@@ -31,5 +37,6 @@ export const addDecayedWeights = publicTransform('addDecayedWeights', function a
     },
   };
   // Tagged so that aliases ending in it (adamw, lion) can fuse it into their kernel.
-  return withFusion(mask === undefined ? plain : masked(plain, mask), { kind: 'decay', weightDecay, mask });
+  const transform: Transform<AddDecayedWeightsState> = mask === undefined ? plain : masked(plain, mask);
+  return withFusion(transform, { kind: 'decay', weightDecay, mask });
 });
