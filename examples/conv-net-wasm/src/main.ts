@@ -1,20 +1,35 @@
-// Trains the conv net of TF.js's mnist-node example on the WASM backend, on real MNIST digits,
-// three ways: model.fit with tf.train.rmsprop (as the TF.js example does), Basin's ModelTrainer
-// with adam, and model.fit with basinOptimizer(adam(...)). Then an Embedding model on the same
-// digits as token sequences. WASM can train these only with @basin/backends' training kernels,
-// which useBackend('wasm') installs.
+// Trains the conv net of TF.js's mnist-node example on the WASM backend, on real MNIST digits:
+// model.fit with tf.train.rmsprop (as the TF.js example does) and, side by side from the same
+// initial weights on the same batches, model.fit with Basin optimizers through basinOptimizer
+// (adam, SGD with Nesterov momentum, sam(adam), muon), and Basin's ModelTrainer with adam. Then
+// an Embedding model on the same digits as token sequences. WASM can train these only with
+// @basin/backends' training kernels, which useBackend('wasm') installs.
 //
 //   npx tsx examples/conv-net-wasm/src/main.ts            # an epoch on 4,000 digits per trainer
-//   npx tsx examples/conv-net-wasm/src/main.ts --quick    # CI-sized: 256 digits, a few batches
+//   npx tsx examples/conv-net-wasm/src/main.ts --quick    # CI-sized: 384 digits, 12 batches
 //   npx tsx examples/conv-net-wasm/src/main.ts --backend cpu --max-batches 1 --batch-size 16
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, type BackendName } from '@basin/backends';
-import { adam, basinOptimizer, ModelTrainer } from '@basin/core';
-import { loadMnist } from '@basin/example-data';
-import { digitTokens, mnistNodeConvNet, tokenEmbeddingNet } from './model';
+import { adam, basinOptimizer, ModelTrainer, sgd } from '@basin/core';
+import { fitWithValidation, loadMnist, mnistNodeConvNet, sameStart, type FitData } from '@basin/example-data';
+import { muon } from '@basin/muon';
+import { sam } from '@basin/sam';
+import { digitTokens, tokenEmbeddingNet } from './model';
 
-const TRAINERS = ['fit-rmsprop', 'basin-trainer', 'basin-fit', 'embedding'] as const;
+/** The conv net through model.fit, by trainer name: a label and a fresh optimizer. */
+const FIT_OPTIMIZERS = {
+  'fit-rmsprop': { label: 'model.fit + tf.train.rmsprop', make: () => tf.train.rmsprop(1e-3) },
+  'fit-adam': { label: 'model.fit + basinOptimizer(adam)', make: () => basinOptimizer(adam({ learningRate: 1e-3 })) },
+  'fit-nesterov': { label: 'model.fit + basinOptimizer(sgd nesterov)', make: () => basinOptimizer(sgd({ learningRate: 0.02, momentum: 0.9, nesterov: true })) },
+  'fit-sam': { label: 'model.fit + basinOptimizer(sam(adam))', make: () => basinOptimizer(sam(adam({ learningRate: 1e-3 }), { rho: 0.05 })) },
+  'fit-muon': { label: 'model.fit + basinOptimizer(muon)', make: () => basinOptimizer(muon({ learningRate: 0.02, adamLearningRate: 1e-3 })) },
+} as const;
+type FitName = keyof typeof FIT_OPTIMIZERS;
+
+const TRAINERS = [...(Object.keys(FIT_OPTIMIZERS) as FitName[]), 'basin-trainer', 'embedding'] as const;
 type TrainerName = (typeof TRAINERS)[number];
+/** What --quick trains unless --trainers says otherwise: CI time stays under ~30 s. */
+const QUICK_TRAINERS: TrainerName[] = ['fit-rmsprop', 'fit-adam', 'fit-sam', 'basin-trainer', 'embedding'];
 
 interface Args {
   quick: boolean;
@@ -38,7 +53,7 @@ function parseArgs(argv: string[]): Args {
     epochs: 1,
     batchSize: quick ? 32 : 64,
     maxBatches: Infinity,
-    trainers: [...TRAINERS],
+    trainers: quick ? QUICK_TRAINERS : [...TRAINERS],
     seed: 0,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -121,37 +136,26 @@ class BatchClock {
   }
 }
 
-async function trainLayers(
-  name: string,
-  model: tf.LayersModel,
-  optimizer: tf.Optimizer,
-  data: { x: tf.Tensor; y: tf.Tensor; xTest: tf.Tensor; yTest: tf.Tensor },
-  args: Args,
-): Promise<Row> {
-  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+async function trainLayers(name: string, model: tf.LayersModel, optimizer: tf.Optimizer, data: FitData, args: Args): Promise<Row> {
   const clock = new BatchClock();
-  const accuracy: number[] = [];
-  await model.fit(data.x, data.y, {
+  clock.start();
+  const run = await fitWithValidation(model, optimizer, data, {
+    label: `  ${name}`,
     epochs: args.epochs,
     batchSize: args.batchSize,
-    validationData: [data.xTest, data.yTest],
-    verbose: 0,
-    callbacks: {
-      onEpochBegin: async () => clock.start(),
-      onBatchEnd: async (_batch, logs) => clock.tick(logs?.loss ?? NaN),
-      onEpochEnd: async (epoch, logs) => {
-        accuracy.push(logs?.val_acc ?? NaN);
-        console.log(`  ${name} epoch ${epoch + 1}: loss ${logs?.loss?.toFixed(4)}, validation accuracy ${(100 * (logs?.val_acc ?? NaN)).toFixed(1)}%`);
-      },
+    onBatchEnd: (_batch, loss) => clock.tick(loss),
+    onEpochEnd: (r, epoch) => {
+      console.log(`  ${name} epoch ${epoch + 1}: loss ${r.loss[epoch].toFixed(4)}, validation accuracy ${(100 * r.valAccuracy[epoch]).toFixed(1)}%`);
+      clock.start(); // validation is not a batch
     },
   });
-  return { trainer: name, batches: clock.times.length, secondsPerBatch: median(clock.times), ...ends(clock.losses), accuracy };
+  return { trainer: name, batches: clock.times.length, secondsPerBatch: median(clock.times), ...ends(clock.losses), accuracy: run.valAccuracy };
 }
 
 async function trainBasin(
   name: string,
   model: tf.LayersModel,
-  data: { x: tf.Tensor; y: tf.Tensor; xTest: tf.Tensor; yTest: tf.Tensor },
+  data: FitData,
   args: Args,
 ): Promise<Row> {
   const trainer = new ModelTrainer(model, { transform: adam({ learningRate: 1e-3 }), loss: 'categoricalCrossentropy' });
@@ -160,7 +164,7 @@ async function trainBasin(
   for (let epoch = 0; epoch < args.epochs; epoch++) {
     clock.start();
     const [loss] = await trainer.fit(data.x, data.y, { epochs: 1, batchSize: args.batchSize, seed: args.seed + epoch, onBatchEnd: ({ loss }) => clock.tick(loss) });
-    accuracy.push(accuracyOf(model, data.xTest, data.yTest));
+    accuracy.push(accuracyOf(model, data.xVal, data.yVal));
     console.log(`  ${name} epoch ${epoch + 1}: loss ${loss.toFixed(4)}, validation accuracy ${(100 * accuracy[epoch]).toFixed(1)}%`);
   }
   trainer.dispose();
@@ -175,19 +179,13 @@ async function main(): Promise<void> {
 
   const split = loadMnist({ trainCount: Math.min(args.train, args.maxBatches * args.batchSize), testCount: args.test, seed: args.seed });
   const images = (x: tf.Tensor2D) => tf.reshape(x, [-1, 28, 28, 1]);
-  const data = { x: images(split.xTrain), y: split.yTrain, xTest: images(split.xTest), yTest: split.yTest };
+  const data: FitData = { x: images(split.xTrain), y: split.yTrain, xVal: images(split.xTest), yVal: split.yTest };
   const n = data.x.shape[0];
-  console.log(`data: ${n} training and ${data.xTest.shape[0]} validation digits (mnist package); batches of ${args.batchSize}; ${args.epochs} epoch(s)\n`);
+  console.log(`data: ${n} training and ${data.xVal.shape[0]} validation digits (mnist package); batches of ${args.batchSize}; ${args.epochs} epoch(s)`);
+  console.log('every conv-net run starts from the same weights and sees the same batches in the same order (model.fit with shuffle: false)\n');
 
-  // Every conv-net run starts from the same weights.
-  const reference = mnistNodeConvNet();
-  const initial = reference.getWeights().map((w) => tf.clone(w));
-  reference.dispose();
-  const fresh = () => {
-    const model = mnistNodeConvNet();
-    model.setWeights(initial);
-    return model;
-  };
+  const start = sameStart(mnistNodeConvNet);
+  const fresh = () => start.fresh();
 
   // One untimed batch first, so the first trainer's figures do not include the backend's warm-up.
   const warm = fresh();
@@ -201,23 +199,24 @@ async function main(): Promise<void> {
   for (const name of args.trainers) {
     const started = performance.now();
     let row: Row;
-    if (name === 'fit-rmsprop') {
+    if (name in FIT_OPTIMIZERS) {
+      const { label, make } = FIT_OPTIMIZERS[name as FitName];
       const model = fresh();
-      row = await trainLayers('model.fit + tf.train.rmsprop', model, tf.train.rmsprop(1e-3), data, args);
-      model.dispose();
-    } else if (name === 'basin-fit') {
-      const model = fresh();
-      row = await trainLayers('model.fit + basinOptimizer(adam)', model, basinOptimizer(adam({ learningRate: 1e-3 })), data, args);
+      const optimizer = make();
+      row = await trainLayers(label, model, optimizer, data, args);
+      optimizer.dispose();
       model.dispose();
     } else if (name === 'basin-trainer') {
       const model = fresh();
       row = await trainBasin('ModelTrainer + adam', model, data, args);
       model.dispose();
     } else {
-      const tokens = { x: digitTokens(split.xTrain), y: data.y, xTest: digitTokens(split.xTest), yTest: data.yTest };
+      const tokens: FitData = { x: digitTokens(split.xTrain), y: data.y, xVal: digitTokens(split.xTest), yVal: data.yVal };
       const model = tokenEmbeddingNet();
-      row = await trainLayers('Embedding + tf.train.adam', model, tf.train.adam(1e-2), tokens, args);
-      tf.dispose([tokens.x, tokens.xTest]);
+      const optimizer = tf.train.adam(1e-2);
+      row = await trainLayers('Embedding + tf.train.adam', model, optimizer, tokens, args);
+      optimizer.dispose();
+      tf.dispose([tokens.x, tokens.xVal]);
       model.dispose();
     }
     rows.push(row);
@@ -238,7 +237,8 @@ async function main(): Promise<void> {
 
   // With six batches or more the last three must beat the first three (--quick runs twelve).
   const failed = rows.filter((r) => (r.batches >= 6 && !(r.lastLoss < r.firstLoss)) || r.accuracy.some((a) => !Number.isFinite(a)));
-  tf.dispose([...initial, data.x, data.y, data.xTest, data.yTest, split.xTrain, split.xTest]);
+  start.dispose();
+  tf.dispose([data.x, data.y, data.xVal, data.yVal, split.xTrain, split.xTest]);
   if (failed.length > 0) {
     console.error(`the loss did not fall for: ${failed.map((r) => r.trainer).join(', ')}`);
     process.exit(1);

@@ -1,26 +1,9 @@
-// The models this example trains, in TF.js Layers.
+// The token model this example trains besides the conv net (which is mnistNodeConvNet from
+// @basin/example-data, shared with the demo), in TF.js Layers.
 import * as tf from '@tensorflow/tfjs';
 
-/**
- * The conv net of tfjs-examples' mnist-node (model.js), layer for layer: two 3x3 convolutions of
- * 32 filters, max pooling, two of 64, max pooling, then dropout 0.25, a 512-unit dense layer,
- * dropout 0.5 and a 10-way softmax. 594,922 weights.
- */
-export function mnistNodeConvNet(): tf.Sequential {
-  const model = tf.sequential();
-  model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 32, kernelSize: 3, activation: 'relu' }));
-  model.add(tf.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu' }));
-  model.add(tf.layers.maxPooling2d({ poolSize: [2, 2] }));
-  model.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
-  model.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
-  model.add(tf.layers.maxPooling2d({ poolSize: [2, 2] }));
-  model.add(tf.layers.flatten());
-  model.add(tf.layers.dropout({ rate: 0.25 }));
-  model.add(tf.layers.dense({ units: 512, activation: 'relu' }));
-  model.add(tf.layers.dropout({ rate: 0.5 }));
-  model.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
-  return model;
-}
+// tools/bench/wasm-training.ts imports the conv net from here.
+export { mnistNodeConvNet } from '@basin/example-data';
 
 /** Intensity levels of the token model below. */
 export const LEVELS = 8;

@@ -1,122 +1,134 @@
-// Basin's main demo: trains the same MNIST classifier with several Basin optimizers, one after
-// the other on the same data, and prints accuracy, sharpness and time per epoch side by side.
+// Basin's main demo: trains the conv net of the TF.js examples' mnist-node on real MNIST digits
+// with model.fit, once per optimizer (TF.js's own Adam and Basin optimizers through
+// basinOptimizer), each from the same initial weights on the same batches in the same order, and
+// prints validation accuracy per epoch side by side, then loss and time per epoch.
 //
-//   npm run demo                                  # adamw chain, SGD and SAM
-//   npm run demo -- --optimizers sgd,sam,muon --epochs 5 --backend wasm
+//   npm run demo                                              # the default race, a few minutes
+//   npm run demo -- --optimizers tf-adam,sam,muon --epochs 5 --train 8000
+//   npm run demo -- --model mlp                               # a small MLP, seconds
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
-import { makeGradFn, mulberry32, Trainer, treeDispose } from '@basin/core';
-import { functionObjective, hessian, topEigenvalues } from '@basin/hessian';
-import { ascentSharpness } from '@basin/sam';
-import { accuracy, loadMnist } from '@basin/example-data';
-import { crossEntropy, initMlp, logits, type Batch } from './model';
-import { OPTIMIZERS } from './optimizers';
-import { formatTable, Progress } from './report';
+import { useBackend, type BackendName } from '@basin/backends';
+import { fitWithValidation, loadMnist, sameStart, type FitRun } from '@basin/example-data';
+import { buildModel, describeModel, modelInput, MODELS, type ModelName } from './models';
+import { DEFAULT_OPTIMIZERS, OPTIMIZERS } from './optimizers';
+import { formatTable, percent } from './report';
 
 interface Args {
   optimizers: string[];
-  epochs: number;
+  model: ModelName;
+  /** Defaults depend on the model (see DEFAULTS). */
+  epochs?: number;
   batchSize: number;
-  train: number;
+  train?: number;
   test: number;
   hidden: number;
-  backend: string;
+  backend: BackendName | 'auto';
   seed: number;
 }
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { optimizers: ['adamw', 'sgd', 'sam'], epochs: 4, batchSize: 64, train: 8000, test: 2000, hidden: 128, backend: 'auto', seed: 0 };
+const USAGE = `usage: npm run demo -- [--optimizers ${OPTIMIZERS.map((o) => o.name).join(',')}] [--model ${MODELS.join('|')}] [--epochs N] [--batch-size N] [--train N] [--test N] [--hidden N] [--backend auto|wasm|cpu|webgl|webgpu|tensorflow] [--seed N]`;
+
+/** Sized so the default race takes a few minutes on a 2-core machine (see the README). */
+const DEFAULTS: Record<ModelName, { train: number; epochs: number }> = { conv: { train: 2048, epochs: 3 }, mlp: { train: 8000, epochs: 5 } };
+
+function parseArgs(argv: string[]): Required<Args> {
+  const args: Args = { optimizers: DEFAULT_OPTIMIZERS, model: 'conv', epochs: undefined, batchSize: 64, train: undefined, test: 1000, hidden: 128, backend: 'auto', seed: 0 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=');
+    if (flag === '--help') {
+      console.log(USAGE);
+      process.exit(0);
+    }
     const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value (try --help)`);
+    const count = () => {
+      const v = Number(value);
+      if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer, got ${value}`);
+      return v;
+    };
     switch (flag) {
-      case '--optimizers': args.optimizers = value.split(','); break;
-      case '--epochs': args.epochs = Number(value); break;
-      case '--batch-size': args.batchSize = Number(value); break;
-      case '--train': args.train = Number(value); break;
-      case '--test': args.test = Number(value); break;
-      case '--hidden': args.hidden = Number(value); break;
-      case '--backend': args.backend = value; break;
+      case '--optimizers': {
+        const names = value.split(',');
+        const unknown = names.filter((n) => !OPTIMIZERS.some((o) => o.name === n));
+        if (unknown.length > 0) throw new Error(`unknown optimizer ${unknown.join(', ')} (known: ${OPTIMIZERS.map((o) => o.name).join(', ')})`);
+        args.optimizers = names;
+        break;
+      }
+      case '--model':
+        if (!(MODELS as readonly string[]).includes(value)) throw new Error(`--model must be one of ${MODELS.join(', ')}, got ${value}`);
+        args.model = value as ModelName;
+        break;
+      case '--epochs': args.epochs = count(); break;
+      case '--batch-size': args.batchSize = count(); break;
+      case '--train': args.train = count(); break;
+      case '--test': args.test = count(); break;
+      case '--hidden': args.hidden = count(); break;
+      case '--backend': args.backend = value as BackendName | 'auto'; break;
       case '--seed': args.seed = Number(value); break;
-      case '--help':
-        console.log(`usage: npm run demo -- [--optimizers ${OPTIMIZERS.map((o) => o.name).join(',')}] [--epochs N] [--batch-size N] [--train N] [--test N] [--hidden N] [--backend auto|cpu|wasm|tensorflow] [--seed N]`);
-        process.exit(0);
-      // falls through
       default:
         throw new Error(`unknown option ${flag} (try --help)`);
     }
   }
-  return args;
+  return { ...args, epochs: args.epochs ?? DEFAULTS[args.model].epochs, train: args.train ?? DEFAULTS[args.model].train };
 }
 
-/** Two sharpness measures on a fixed batch: SAM's ascent sharpness and the Hessian's top eigenvalue. */
-function sharpness(params: Record<string, tf.Tensor>, batch: Batch): { ascent: number; topEigenvalue: number } {
-  const ascent = ascentSharpness(makeGradFn(crossEntropy, batch), params, { rho: 0.05 }).sharpness;
-  const H = hessian(functionObjective(crossEntropy, params, { batches: [batch] }));
-  const { values } = topEigenvalues(H, { k: 1, tol: 1e-3, maxIterations: 30 });
-  return { ascent, topEigenvalue: values[0] };
-}
-
-function evaluate(params: Record<string, tf.Tensor>, x: tf.Tensor, y: tf.Tensor): number {
-  return tf.tidy(() => accuracy(logits(params, x), y));
-}
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const choice = await useBackend(args.backend as any);
+  const started = performance.now();
+  const choice = await useBackend(args.backend);
   console.log(`Basin MNIST demo: backend '${choice.name}' (${choice.reason})`);
-  const data = loadMnist({ trainCount: args.train, testCount: args.test, seed: args.seed });
-  const n = data.xTrain.shape[0];
+  const split = loadMnist({ trainCount: args.train, testCount: args.test, seed: args.seed });
+  const data = { x: modelInput(args.model, split.xTrain), y: split.yTrain, xVal: modelInput(args.model, split.xTest), yVal: split.yTest };
+  tf.dispose([split.xTrain, split.xTest]);
+  const n = data.x.shape[0];
   const stepsPerEpoch = Math.ceil(n / args.batchSize);
-  console.log(`data: ${n} training and ${data.xTest.shape[0]} test digits (mnist package); MLP 784-${args.hidden}-10; ${args.epochs} epochs of ${stepsPerEpoch} steps\n`);
-  const sharpBatch: Batch = { x: tf.slice(data.xTrain, 0, 1000) as tf.Tensor2D, y: tf.slice(data.yTrain, 0, 1000) as tf.Tensor2D };
+  console.log(`model: ${describeModel(args.model, args.hidden)}, trained with model.fit`);
+  console.log(`data: ${n} training and ${data.xVal.shape[0]} validation digits (mnist package); ${args.epochs} epochs of ${stepsPerEpoch} batches of ${args.batchSize}`);
+  console.log('every optimizer starts from the same weights and sees the same batches in the same order\n');
 
-  const rows: string[][] = [];
+  const start = sameStart(() => buildModel(args.model, args.hidden));
+  // One untimed batch first, so the first optimizer's time does not include the backend's warm-up.
+  const warm = start.fresh();
+  warm.compile({ optimizer: tf.train.sgd(0), loss: 'categoricalCrossentropy' });
+  const warmBatch = [tf.slice(data.x, 0, Math.min(args.batchSize, n)), tf.slice(data.y, 0, Math.min(args.batchSize, n))];
+  await warm.trainOnBatch(warmBatch[0], warmBatch[1]);
+  tf.dispose(warmBatch);
+  warm.dispose();
+
+  const runs: FitRun[] = [];
   for (const name of args.optimizers) {
-    const spec = OPTIMIZERS.find((o) => o.name === name);
-    if (!spec) throw new Error(`unknown optimizer '${name}' (known: ${OPTIMIZERS.map((o) => o.name).join(', ')})`);
-    const transform = spec.make(stepsPerEpoch, args.epochs);
-    const initial = initMlp([784, args.hidden, 10], args.seed + 1);
-    const trainer = new Trainer<Batch>({ transform, loss: crossEntropy, params: initial });
-    treeDispose(initial);
-    const random = mulberry32(args.seed + 7);
-    const epochSeconds: number[] = [];
+    const spec = OPTIMIZERS.find((o) => o.name === name)!;
     console.log(`${name}: ${spec.describe}`);
-    for (let epoch = 0; epoch < args.epochs; epoch++) {
-      const progress = new Progress(`  epoch ${epoch + 1}/${args.epochs}`, stepsPerEpoch);
-      const order = Array.from({ length: n }, (_, i) => i);
-      for (let i = n - 1; i > 0; i--) { const j = Math.floor(random() * (i + 1)); [order[i], order[j]] = [order[j], order[i]]; }
-      const start = performance.now();
-      let total = 0;
-      for (let b = 0; b < stepsPerEpoch; b++) {
-        const idx = tf.tensor1d(order.slice(b * args.batchSize, (b + 1) * args.batchSize), 'int32');
-        const batch: Batch = { x: tf.gather(data.xTrain, idx), y: tf.gather(data.yTrain, idx) };
-        total += trainer.step(batch);
-        treeDispose([idx, batch]);
-        progress.update(b + 1, total / (b + 1));
-        if (b % 25 === 0) await tf.nextFrame();
-      }
-      epochSeconds.push((performance.now() - start) / 1000);
-      progress.done(`loss ${(total / stepsPerEpoch).toFixed(4)}  ${epochSeconds[epoch].toFixed(2)} s`);
-    }
-    const params = trainer.params as Record<string, tf.Tensor>;
-    const sharp = sharpness(params, sharpBatch);
-    rows.push([
-      name,
-      (100 * evaluate(params, data.xTrain, data.yTrain)).toFixed(2) + '%',
-      (100 * evaluate(params, data.xTest, data.yTest)).toFixed(2) + '%',
-      sharp.ascent.toFixed(4),
-      sharp.topEigenvalue.toFixed(2),
-      (epochSeconds.reduce((a, b) => a + b, 0) / epochSeconds.length).toFixed(2),
-      choice.name,
-    ]);
-    trainer.dispose();
+    const model = start.fresh();
+    const optimizer = spec.make(stepsPerEpoch, args.epochs);
+    const run = await fitWithValidation(model, optimizer, data, {
+      label: `  ${name}`,
+      epochs: args.epochs,
+      batchSize: args.batchSize,
+      onEpochEnd: (r, epoch) =>
+        console.log(`  epoch ${epoch + 1}: loss ${r.loss[epoch].toFixed(4)}, validation loss ${r.valLoss[epoch].toFixed(4)}, accuracy ${percent(r.valAccuracy[epoch])}  (${r.seconds[epoch].toFixed(1)} s)`),
+    });
+    runs.push(run);
+    optimizer.dispose();
+    model.dispose();
     console.log('');
   }
-  console.log(formatTable(['optimizer', 'train acc', 'test acc', 'ascent sharpness*', 'top eigenvalue**', 's/epoch', 'backend'], rows));
-  console.log('*  loss increase after one SAM ascent step of radius 0.05, on 1,000 training digits (lower is flatter)');
-  console.log('** largest eigenvalue of the loss Hessian on the same digits (exact HVPs, Lanczos; @basin/hessian)');
-  treeDispose([data, sharpBatch]);
+
+  console.log('validation accuracy after each epoch:\n');
+  console.log(formatTable(['epoch', ...runs.map((r) => r.label.trim())], Array.from({ length: args.epochs }, (_, e) => [String(e + 1), ...runs.map((r) => percent(r.valAccuracy[e]))])));
+  console.log('\nafter the last epoch:\n');
+  const last = (xs: number[]) => xs[xs.length - 1];
+  console.log(
+    formatTable(
+      ['optimizer', 'val accuracy', 'val loss', 'train loss', 's/epoch', 'backend'],
+      runs.map((r) => [r.label.trim(), percent(last(r.valAccuracy)), last(r.valLoss).toFixed(4), last(r.loss).toFixed(4), mean(r.seconds).toFixed(1), choice.name]),
+    ),
+  );
+  console.log(`\ntrain loss: mean over the last epoch's batches (dropout on); s/epoch: training plus validation. Total ${((performance.now() - started) / 1000).toFixed(0)} s.`);
+  start.dispose();
+  tf.dispose([data.x, data.y, data.xVal, data.yVal]);
 }
 
 main().catch((e) => {
