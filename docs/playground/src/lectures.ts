@@ -5,6 +5,11 @@
 import { drawGrokking, type GrokkingOptions, type GrokkingResult } from './grokking-live';
 import { drawDoubleDescent, type DoubleDescentOptions, type DoubleDescentResult } from './double-descent-live';
 import { drawInterpolation, type InterpolationOptions, type InterpolationResult } from './interpolation-live';
+import { drawSamQuadratic, type SamQuadraticOptions, type SamQuadraticResult } from './sam-quadratic-live';
+import { drawSharpnessMeasures, type SharpnessMeasuresOptions, type SharpnessMeasuresResult } from './sharpness-measures-live';
+import { drawSamSwitching, type SamSwitchingOptions, type SamSwitchingResult } from './sam-switching-live';
+import { drawSamImplicitBias, type SamImplicitBiasOptions, type SamImplicitBiasResult } from './sam-implicit-bias-live';
+import { drawLrSweep, type LrSweepOptions, type LrSweepResult } from './lr-sweep-live';
 
 /** What every demo reports besides its own numbers. */
 export interface LectureRun {
@@ -64,6 +69,65 @@ export const LECTURES: Lecture[] = [
     run: drawInterpolation,
     quick: { epochs: 10 },
     verify: (r) => ({ ok: Number.isFinite(r.finalLoss.sb) && Number.isFinite(r.finalLoss.lb), detail: `final losses ${JSON.stringify(r.finalLoss)}` }),
+  }),
+  lecture<SamQuadraticOptions, SamQuadraticResult>({
+    id: 'sam-quadratic',
+    label: 'SAM bouncing on a quadratic',
+    run: drawSamQuadratic,
+    quick: { steps: 150 },
+    verify: (r) => ({
+      ok: r.bounces && r.finalCos > 0.99 && Math.abs(r.amplitude - r.predicted) < 0.03 * r.predicted && r.gdDistance < 1e-3,
+      detail: `|cos(w_T, v1)| ${r.finalCos.toFixed(4)}, bounces ${r.bounces}, |w_T| ${r.amplitude.toFixed(4)} vs predicted ${r.predicted.toFixed(4)}, GD |w_T| ${r.gdDistance.toExponential(1)}`,
+    }),
+  }),
+  lecture<SharpnessMeasuresOptions, SharpnessMeasuresResult>({
+    id: 'sharpness-measures',
+    label: 'Three sharpness measures',
+    run: drawSharpnessMeasures,
+    quick: { samples: 100, rhos: [0.003, 0.03, 0.3, 1] },
+    verify: (r) => ({
+      ok: r.ordered && r.worstError < 0.01 && r.ascentError < 0.01 && r.averageZ < 4,
+      detail: `average < ascent <= worst: ${r.ordered}; worst, ascent within ${(100 * r.worstError).toFixed(3)}%, ${(100 * r.ascentError).toFixed(3)}% of exact; average within ${r.averageZ.toFixed(2)} s.e.`,
+    }),
+  }),
+  lecture<SamSwitchingOptions, SamSwitchingResult>({
+    id: 'sam-switching',
+    label: 'ERM → SAM, label noise',
+    run: drawSamSwitching,
+    quick: { epochs: 20 },
+    verify: (r) => {
+      const last = (xs: number[]) => xs[xs.length - 1];
+      const finite = [r.erm, r.sam, r.switched].every((c) => c.test.length === r.epochs.length && [...c.test, ...c.noisyFit].every(Number.isFinite));
+      return {
+        ok: finite && r.epochs.length > 0 && last(r.sam.test) > last(r.erm.test) && last(r.sam.noisyFit) < last(r.erm.noisyFit),
+        detail: `test accuracy ERM ${last(r.erm.test)}, SAM ${last(r.sam.test)}, ERM->SAM ${last(r.switched.test)}; wrong labels fitted ERM ${last(r.erm.noisyFit)}, SAM ${last(r.sam.noisyFit)}`,
+      };
+    },
+  }),
+  lecture<SamImplicitBiasOptions, SamImplicitBiasResult>({
+    id: 'sam-implicit-bias',
+    label: 'SAM: lambda_max vs trace',
+    run: drawSamImplicitBias,
+    quick: { steps: 100, every: 50 },
+    verify: (r) => {
+      const end = (m: 'GD' | 'SAM' | '1-SAM') => ({ lambdaMax: r.curves[m].lambdaMax[r.steps.length - 1], trace: r.curves[m].trace[r.steps.length - 1] });
+      const [gd, samEnd, oneSam] = [end('GD'), end('SAM'), end('1-SAM')];
+      const finite = Object.values(r.curves).every((c) => [...c.loss, ...c.lambdaMax, ...c.trace].every(Number.isFinite));
+      return {
+        ok: finite && r.steps.length >= 2 && samEnd.lambdaMax < gd.lambdaMax && oneSam.trace < gd.trace,
+        detail: `lambda_max GD ${gd.lambdaMax.toFixed(2)}, SAM ${samEnd.lambdaMax.toFixed(2)}, 1-SAM ${oneSam.lambdaMax.toFixed(2)}; trace GD ${gd.trace.toFixed(1)}, SAM ${samEnd.trace.toFixed(1)}, 1-SAM ${oneSam.trace.toFixed(1)}`,
+      };
+    },
+  }),
+  lecture<LrSweepOptions, LrSweepResult>({
+    id: 'lr-sweep',
+    label: 'Learning-rate sweep: SGD, SAM, SA-SAM',
+    run: drawLrSweep,
+    quick: { learningRates: [0.01, 0.1, 1], epochs: 4, batch: 32 },
+    verify: (r) => ({
+      ok: r.runs.length === r.optimizers.length * r.learningRates.length && r.runs.every((x) => Number.isFinite(x.testAccuracy) && (x.diverged || Number.isFinite(x.trainLoss))),
+      detail: r.runs.map((x) => `${x.optimizer} ${x.learningRate}: ${(100 * x.testAccuracy).toFixed(1)}%${x.diverged ? ' (diverged)' : ''}`).join(', '),
+    }),
   }),
   // New lecture demos go above this line, one lecture({...}) entry each.
 ];
