@@ -7,6 +7,7 @@ import { conv2DBackpropFilter, conv2DBackpropInput } from './wasm-kernels/conv2d
 import { depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './wasm-kernels/depthwise-backprop';
 import { unsortedSegmentSum } from './wasm-kernels/unsorted-segment-sum';
 import { makeSum } from './wasm-kernels/sum';
+import { maxPoolGrad } from './wasm-kernels/max-pool-grad';
 
 /** The kernels `installWasmTrainingKernels` provides on the WASM backend. */
 export const WASM_TRAINING_KERNELS = [
@@ -18,6 +19,7 @@ export const WASM_TRAINING_KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
   'Sum',
+  'MaxPoolGrad',
 ] as const;
 
 export type WasmTrainingKernel = (typeof WASM_TRAINING_KERNELS)[number];
@@ -47,6 +49,8 @@ const SPECS: Record<WasmTrainingKernel, Spec> = {
   },
   UnsortedSegmentSum: { kind: 'add', uses: [], make: () => unsortedSegmentSum },
   Sum: { kind: 'replace', uses: [], make: (o) => makeSum(o!) },
+  // The backend's own drops the dy of windows whose maximum is <= 0.
+  MaxPoolGrad: { kind: 'replace', uses: [], make: () => maxPoolGrad },
 };
 
 /** What `installWasmTrainingKernels` did. */
