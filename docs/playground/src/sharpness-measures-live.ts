@@ -103,8 +103,8 @@ export async function drawSharpnessMeasures(el: HTMLElement, options: SharpnessM
       { title: `Sharpness vs rho on a quadratic, d = ${dim}, |g| = ${gradNorm}`, xLabel: 'rho', yLabel: 'L(w + v) - L(w)', logX: true, logY: true },
     );
     caption.textContent =
-      `eigenvalues ${lambda.map((l) => l.toPrecision(2)).join(', ')} (tr ${trace.toFixed(2)}); gradient curvature g^T H g / |g|^2 = ${(ghg / gg).toFixed(2)} < λmax, ` +
-      `so the ascent direction falls short of the worst one at large rho (${tf.getBackend()}, ${((performance.now() - started) / 1000).toFixed(1)} s)`;
+      `eigenvalues ${lambda.map((l) => l.toPrecision(2)).join(', ')} (tr ${trace.toFixed(2)}). At large rho, worst -> rho² λmax / 2 and ascent -> rho² (g^T H g / |g|²) / 2 ` +
+      `with g^T H g / |g|² = ${(ghg / gg).toFixed(2)} here: the ascent direction falls short of the worst one unless g is aligned with v1 (${tf.getBackend()}, ${((performance.now() - started) / 1000).toFixed(1)} s)`;
   };
   try {
     for (const rho of rhos) {
