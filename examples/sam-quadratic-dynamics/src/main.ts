@@ -167,7 +167,6 @@ async function main(): Promise<void> {
   const out = QUICK ? arg('out', mkdtempSync(path.join(tmpdir(), 'basin-sam-quadratic-'))) : arg('out', path.join(__dirname, '..'));
   mkdirSync(out, { recursive: true });
   writeFigure(out, q, gdPath, samPath, predicted, sweep);
-  const proj = (p: Float64Array[], k: number) => p.map((w) => dot(w, q.eigenvectors[k]));
   writeFileSync(
     path.join(out, 'results.json'),
     JSON.stringify(
@@ -175,7 +174,6 @@ async function main(): Promise<void> {
         backend, dim: DIM, eigenvalues: q.eigenvalues, eta: LR, rho: RHO, steps: STEPS, seed: SEED, predictedAmplitude: predicted,
         gd, sam: s, rates, unstable, starts, sweep,
         samLast: samPath.slice(-4).map((w) => Array.from(w)),
-        projections: { samV1: proj(samPath, 0), samV2: proj(samPath, 1), gdV1: proj(gdPath, 0), gdV2: proj(gdPath, 1) },
       },
       null,
       1,
@@ -202,30 +200,35 @@ async function main(): Promise<void> {
 
 function writeFigure(out: string, q: Quadratic, gdPath: Float64Array[], samPath: Float64Array[], predicted: number, sweep: { eta: number; rho: number; predicted: number; measured: number }[]): void {
   const proj = (p: Float64Array[], k: number) => p.map((w) => dot(w, q.eigenvectors[k]));
-  const steps = samPath.map((_, t) => t);
+  // Every step up to 100, then every 5th (the charts look the same, the file is smaller).
+  const keep = (t: number) => t <= 100 || t % 5 === 0 || t === samPath.length - 1;
+  const thin = <T,>(xs: T[]): T[] => xs.filter((_, t) => keep(t));
+  const steps = thin(samPath.map((_, t) => t));
   const d = q.eigenvalues.length;
+  // Across the ravine (v1, the steepest direction) against along its floor (v_d, the flattest).
+  const head = (p: Float64Array[]) => p.slice(0, 401);
   const projection = lineChart(
     [
-      { x: proj(gdPath, 0), y: proj(gdPath, 1), label: 'GD', dashed: true },
-      { x: proj(samPath, 0), y: proj(samPath, 1), label: 'SAM', style: 'both' },
-      { x: [predicted, -predicted], y: [0, 0], label: 'predicted cycle', style: 'points', color: '#d62728' },
+      { x: proj(head(gdPath), d - 1), y: proj(head(gdPath), 0), label: 'GD', dashed: true },
+      { x: proj(head(samPath), d - 1), y: proj(head(samPath), 0), label: 'SAM' },
+      { x: [0, 0], y: [predicted, -predicted], label: 'predicted cycle', style: 'points', color: '#d62728' },
     ],
-    { title: 'Iterates projected on (v1, v2)', xLabel: '<w, v1> (top eigenvector)', yLabel: '<w, v2>', legend: 'inside' },
+    { title: `Iterates projected on (v${d}, v1), first 400 steps`, xLabel: `<w, v${d}> (flattest direction)`, yLabel: '<w, v1> (steepest)', legend: 'inside' },
   );
   const distance = lineChart(
     [
-      { x: steps, y: gdPath.map(norm), label: 'GD' },
-      { x: steps, y: samPath.map(norm), label: 'SAM' },
+      { x: steps, y: thin(gdPath.map(norm)), label: 'GD' },
+      { x: steps, y: thin(samPath.map(norm)), label: 'SAM' },
     ],
-    { title: 'Distance to the minimum', xLabel: 'step', yLabel: '|w_t|', logY: true, levels: [{ y: predicted, label: 'predicted amplitude' }], legend: 'inside' },
+    { title: 'Distance to the minimum', xLabel: 'step', yLabel: '|w_t|', logY: true, levels: [{ y: predicted, label: 'predicted' }] },
   );
-  const diffs = samPath.slice(1).map((w, t) => sub(w, samPath[t]));
+  const diffs = samPath.map((w, t) => (t === 0 ? w : sub(w, samPath[t - 1])));
   const cosines = lineChart(
     [
-      { x: steps, y: samPath.map((w) => absCos(w, q.eigenvectors[0])), label: '|cos(w_t, v1)|' },
-      { x: steps, y: samPath.map((w) => absCos(w, q.eigenvectors[1])), label: '|cos(w_t, v2)|' },
-      { x: steps, y: samPath.map((w) => absCos(w, q.eigenvectors[d - 1])), label: `|cos(w_t, v${d})|` },
-      { x: steps.slice(1), y: diffs.map((v) => absCos(v, q.eigenvectors[0])), label: '|cos(w_t+1 - w_t, v1)|', dashed: true },
+      { x: steps, y: thin(samPath.map((w) => absCos(w, q.eigenvectors[0]))), label: '|cos(w_t, v1)|' },
+      { x: steps, y: thin(samPath.map((w) => absCos(w, q.eigenvectors[1]))), label: '|cos(w_t, v2)|' },
+      { x: steps, y: thin(samPath.map((w) => absCos(w, q.eigenvectors[d - 1]))), label: `|cos(w_t, v${d})|` },
+      { x: steps.slice(1), y: thin(diffs.map((v) => absCos(v, q.eigenvectors[0]))).slice(1), label: '|cos(w_t - w_t-1, v1)|', dashed: true },
     ],
     { title: 'SAM: alignment with the eigenvectors', xLabel: 'step', yLabel: '|cos|', logX: true, yDomain: [0, 1], legend: 'inside' },
   );
@@ -239,7 +242,7 @@ function writeFigure(out: string, q: Quadratic, gdPath: Float64Array[], samPath:
       { x: byRho.map((r) => r.predicted), y: byRho.map((r) => r.measured), label: `rho swept, eta ${sweep[0].eta}`, style: 'points' },
       { x: byEta.map((r) => r.predicted), y: byEta.map((r) => r.measured), label: 'eta swept', style: 'points' },
     ],
-    { title: 'Cycle amplitude: measured vs eta lambda rho / (2 - eta lambda)', xLabel: 'predicted amplitude', yLabel: 'measured |w|', logX: true, logY: true, legend: 'inside' },
+    { title: 'Cycle amplitude: measured vs eta lambda rho / (2 - eta lambda)', xLabel: 'predicted amplitude', yLabel: 'measured |w|', logX: true, logY: true },
   );
   writeFileSync(
     path.join(out, 'results.svg'),
