@@ -2,7 +2,8 @@
 // wasm) and headless Chromium (webgl) run the same code: kernels launched per update and update
 // time against tf.train on the same backend.
 import * as tf from '@tensorflow/tfjs';
-import { adam, adamw, applyUpdates, chain, clipByGlobalNorm, lion, rmsprop, sgd, treeDispose, type Transform, type Tree } from '@basin/core';
+import { adam, adamw, applyUpdates, chain, clipByGlobalNorm, lion, rmsprop, sgd, treeDispose, treeGlobalNorm, type Transform, type Tree } from '@basin/core';
+import { perturbed } from '@basin/sam';
 import { setFusedUpdates, updateAndApply, withFusedUpdates } from '../../packages/core/src/fused';
 
 export interface BenchOptions {
@@ -12,6 +13,8 @@ export interface BenchOptions {
   /** Timing rounds (each variant runs `stepsPerRound` steps per round, variants interleaved). */
   rounds?: number;
   stepsPerRound?: number;
+  /** Only SAM's ascent point and clipping (skip the optimizer updates). */
+  samClipOnly?: boolean;
   log: (line: string) => void;
 }
 
@@ -140,6 +143,11 @@ export async function runFusedBench(o: BenchOptions): Promise<void> {
   const leaves = p.shapes.length;
   const size = p.shapes.reduce((n, s) => n + tf.util.sizeFromShape(s), 0);
   log(`backend ${backend}: ${leaves} leaves (${layers} x [${width},${width}] + [${width}]), ${size} parameters`);
+  if (o.samClipOnly) {
+    await runTreeFunctionBench(p, o);
+    tf.dispose([...p.params, ...p.grads]);
+    return;
+  }
 
   // 1. Kernels launched per update.
   const transforms: [string, () => Transform<any>, (() => tf.Optimizer)?][] = [
@@ -217,7 +225,52 @@ export async function runFusedBench(o: BenchOptions): Promise<void> {
     log(`  ${name.padEnd(9)} ${cells.join('  ')}`);
     steppers.forEach(([, s]) => s.dispose());
   }
+  await runTreeFunctionBench(p, o);
   tf.dispose([...p.params, ...p.grads]);
+}
+
+/**
+ * SAM's ascent point and clipping (the norm over the whole tree, then a scaling per leaf), fused
+ * against composed on this backend: kernels (and WebGL programs) per call, and time in alternating
+ * rounds (composed, fused, composed, ...; ratio = median of per-round fused/composed ratios).
+ */
+async function runTreeFunctionBench(p: Problem, o: BenchOptions): Promise<void> {
+  const { log, rounds = 7, stepsPerRound = 4 } = o;
+  const leaves = p.shapes.length;
+  const big = p.grads.map((g) => tf.mul(g, 100));
+  const clip = clipByGlobalNorm(1);
+  const fns: [string, () => tf.TensorContainer][] = [
+    ['sam ascent point w + rho g/||g||', () => perturbed(p.grads, p.params, { rho: 0.05 }) as tf.TensorContainer],
+    ['sam ascent point, unnormalised', () => perturbed(p.grads, p.params, { rho: 0.05, normalize: false }) as tf.TensorContainer],
+    ['clipByGlobalNorm(1), clipping', () => clip.update(big, {})[0] as tf.TensorContainer],
+    ['treeGlobalNorm', () => treeGlobalNorm(p.grads)],
+  ];
+  log('SAM ascent point and clipping: kernels per call (tf.profile), per leaf [per call]; GPU programs on WebGL; time fused/composed (alternating rounds, median ms per call)');
+  for (const [name, fn] of fns) {
+    const once = (fused: boolean) => () => withFusedUpdates(fused, () => tf.dispose(fn()));
+    once(false)();
+    once(true)();
+    const kernels = async (fused: boolean) => (await tf.profile(once(fused))).kernels.length;
+    const [kc, kf] = [await kernels(false), await kernels(true)];
+    const [pc, pf] = [countPrograms(once(false)), countPrograms(once(true))];
+    const times: number[][] = [[], []];
+    for (let r = 0; r < rounds; r++) {
+      [false, true].forEach((fused, k) => {
+        const t0 = performance.now();
+        for (let i = 0; i < stepsPerRound; i++) once(fused)();
+        sync();
+        times[k].push((performance.now() - t0) / stepsPerRound);
+      });
+    }
+    const ratio = median(times[1].map((t, i) => t / times[0][i]));
+    const per = (n: number) => fix(n / leaves, 2);
+    const programs = pc === undefined ? '' : `  programs composed ${per(pc)} [${pc}] fused ${per(pf!)} [${pf}]`;
+    log(
+      `  ${name.padEnd(33)} kernels composed ${per(kc).padStart(5)} [${kc}]  fused ${per(kf).padStart(5)} [${kf}]${programs}  ` +
+        `time composed ${median(times[0]).toFixed(2)} ms  fused ${median(times[1]).toFixed(2)} ms (${ratio.toFixed(2)}x)`,
+    );
+  }
+  tf.dispose(big);
 }
 
 /** Runs `fn` with fused updates forced off (the composed reference). */

@@ -1,7 +1,8 @@
 // Fused optimizer updates (packages/core/src/fused): kernels launched per update and update time
 // against tf.train on the same backend, in one run: cpu and wasm in Node, then WebGL in headless
 // Chromium (SwiftShader when there is no GPU) through tools/browser's harness.
-//   npx tsx tools/bench/fused-updates.ts [--backends cpu,wasm,webgl] [--rounds 7] [--steps 4]
+//   npx tsx tools/bench/fused-updates.ts [--backends cpu,wasm,webgl] [--rounds 7] [--steps 4] [--sam-clip-only]
+// The last section times SAM's ascent point and clipping (norm + scaling), fused against composed.
 // On wasm, @basin/core keeps the composed path by default; the wasm section also times its
 // JavaScript kernels registered for wasm (`registerJsFusedKernels('wasm')`, opt-in).
 import * as tf from '@tensorflow/tfjs';
@@ -20,7 +21,7 @@ const flag = (name: string): string | undefined => {
   return i >= 0 ? process.argv[i + 1] : undefined;
 };
 
-async function inChromium(rounds: number, steps: number): Promise<void> {
+async function inChromium(rounds: number, steps: number, samClipOnly: boolean): Promise<void> {
   const out = mkdtempSync(path.join(tmpdir(), 'basin-fused-bench-'));
   await bundleForBrowser(path.join(__dirname, '../browser/fused-bench-entry.ts'), path.join(out, 'bench.js'));
   writeFileSync(path.join(out, 'index.html'), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script src="bench.js"></script>');
@@ -33,7 +34,7 @@ async function inChromium(rounds: number, steps: number): Promise<void> {
   try {
     await browser.page.exposeFunction('__basinLog', (line: string) => console.log(line));
     await browser.page.goto(`${server.url}/index.html`);
-    await browser.page.evaluate((args) => (window as unknown as { __basinFusedBench: (a: unknown) => Promise<void> }).__basinFusedBench(args), { rounds, steps });
+    await browser.page.evaluate((args) => (window as unknown as { __basinFusedBench: (a: unknown) => Promise<void> }).__basinFusedBench(args), { rounds, steps, samClipOnly });
   } finally {
     await browser.close();
     await server.close();
@@ -45,19 +46,20 @@ async function main(): Promise<void> {
   const backends = (flag('--backends') ?? 'cpu,wasm,webgl').split(',');
   const rounds = Number(flag('--rounds') ?? 7);
   const steps = Number(flag('--steps') ?? 4);
+  const samClipOnly = process.argv.includes('--sam-clip-only');
   for (const backend of backends) {
     if (backend === 'webgl') {
-      await inChromium(rounds, steps);
+      await inChromium(rounds, steps, samClipOnly);
       continue;
     }
     await useBackend(backend as BackendName);
-    await runFusedBench({ log: console.log, rounds, stepsPerRound: steps });
+    await runFusedBench({ log: console.log, rounds, stepsPerRound: steps, samClipOnly });
     if (backend === 'wasm') {
       console.log('wasm with @basin/core\'s JavaScript kernels registered (opt-in):');
       const added = FUSED_KERNEL_NAMES.filter((name) => tf.getKernel(name, 'wasm') === undefined);
       registerJsFusedKernels('wasm');
       try {
-        await runFusedBench({ log: console.log, rounds, stepsPerRound: steps });
+        await runFusedBench({ log: console.log, rounds, stepsPerRound: steps, samClipOnly });
       } finally {
         added.forEach((name) => tf.unregisterKernel(name, 'wasm'));
       }
