@@ -11,7 +11,7 @@ import { gaussianTree, treeNormValue } from '../tree-math';
 export interface DirectionalSharpnessOptions {
   /** Radius of the perturbation (l2, over the whole params tree). Default 0.05. */
   rho?: number;
-  /** Random directions averaged for the average-direction sharpness. Default 20. */
+  /** Random directions averaged for the average-direction sharpness, each evaluated at +u and -u. Default 20. */
   samples?: number;
   /** Ascent steps on the sphere for the worst-direction sharpness. Default 20. */
   iterations?: number;
@@ -27,6 +27,7 @@ export interface DirectionalSharpness {
   ascent: number;
   /** E_u L(x + rho u) - L(x) over unit u uniform on the sphere. About rho^2 tr(H) / (2 d). */
   average: number;
+  /** Standard error of `average` over the `samples` antithetic pairs. */
   averageStandardError: number;
 }
 
@@ -35,7 +36,11 @@ export interface DirectionalSharpness {
  * Sharpness?" (ICLR 2023), section 3: worst-direction (what SAM's min-max targets), ascent-direction
  * (what 1-SAM with normalised gradients evaluates) and average-direction (random perturbations).
  * The worst direction is found by normalised gradient ascent on the sphere of radius rho, started
- * from the ascent direction.
+ * from the ascent direction, or from a random direction where the gradient is exactly zero (at a
+ * critical point the gradient direction is undefined, and ascent from x itself never moves).
+ * The average direction pairs each random u with -u: the first-order term rho g.u cancels in
+ * each pair, so at a point with a gradient the estimate's noise is that of the curvature term
+ * alone rather than rho |g| / sqrt(d), which swamps rho^2 tr(H) / 2d at small rho.
  */
 export const directionalSharpness = entryPoint('directionalSharpness', function directionalSharpness(objective: Objective, options: DirectionalSharpnessOptions = {}): DirectionalSharpness {
   const owner = 'directionalSharpness';
@@ -74,8 +79,10 @@ function sharpness(
   const { loss: l0, grads: g0 } = objective.valueAndGrad();
   const base = take(l0);
   report('ascent');
-  // Ascent direction.
-  let point = onSphere(g0);
+  // Ascent direction; at an exact critical point, a random start for the worst-direction search.
+  const start = treeNormValue(g0) > 0 ? g0 : gaussianTree(params, random);
+  let point = onSphere(start);
+  if (start !== g0) treeDispose(start);
   treeDispose(g0);
   let best = -Infinity;
   let ascent = NaN;
@@ -83,7 +90,7 @@ function sharpness(
   for (let t = 0; t <= iterations; t++) {
     const { loss, grads } = objective.valueAndGrad(point);
     const value = take(loss);
-    if (t === 0) ascent = value - base;
+    if (t === 0) ascent = start === g0 ? value - base : 0;
     best = Math.max(best, value);
     if (t === iterations) {
       treeDispose(grads);
@@ -100,14 +107,15 @@ function sharpness(
     report('worst');
   }
   treeDispose(point);
-  // Average direction.
+  // Average direction, in antithetic pairs (u, -u).
   const values: number[] = [];
   for (let s = 0; s < samples; s++) {
     const d = gaussianTree(params, random);
-    const p = onSphere(d);
-    treeDispose(d);
-    values.push(lossAt(p) - base);
-    treeDispose(p);
+    const opposite = tidyTree(() => treeUnflatten(params, treeFlatten(d).map((leaf) => tf.neg(leaf))));
+    const [plus, minus] = [onSphere(d), onSphere(opposite)];
+    treeDispose([d, opposite]);
+    values.push((lossAt(plus) + lossAt(minus)) / 2 - base);
+    treeDispose([plus, minus]);
     report('average');
   }
   const mean = values.reduce((a, b) => a + b, 0) / samples;

@@ -49,7 +49,11 @@ describe('directionalSharpness (Wen et al.)', () => {
   it('at a minimum of a quadratic: worst = rho^2 lambda_max / 2, average = rho^2 tr / 2n', () => {
     const q = quadratic(lambda, { seed: 2, point: new Array(n).fill(0), linear: 0 });
     const rho = 0.1;
-    const res = directionalSharpness(q.objective, { rho, samples: 400, iterations: 5, seed: 1 });
+    const res = directionalSharpness(q.objective, { rho, samples: 400, iterations: 60, seed: 1 });
+    // The gradient is exactly zero here: the worst-direction search starts from a random direction
+    // (from the gradient it would never move and report 0) and ascent-direction sharpness is 0.
+    expect(Math.abs(res.worst - (rho * rho * lambda[0]) / 2) / ((rho * rho * lambda[0]) / 2)).toBeLessThan(1e-2);
+    expect(res.ascent).toBe(0);
     const avg = (rho * rho * trace) / (2 * n);
     // Var of u^T A u for u uniform on the unit sphere: 2 (mean lambda^2 - mean^2) / (n + 2).
     const mean = trace / n;
@@ -83,6 +87,25 @@ describe('directionalSharpness (Wen et al.)', () => {
     expect(Math.abs(worst.worst - (rho2 * rho2 * lambda[0]) / 2) / ((rho2 * rho2 * lambda[0]) / 2)).toBeLessThan(1e-2);
     expect(worst.worst).toBeGreaterThan(worst.average);
     flat.dispose();
+  });
+
+  it('average direction: antithetic pairs cancel the first-order term at a point with a gradient', () => {
+    // On a quadratic, (f(w + rho u) + f(w - rho u)) / 2 - f(w) = rho^2 u^T A u / 2 exactly, whatever
+    // the gradient: the estimate has the same spread as at the minimum. One-sided samples would add
+    // rho g.u, of spread rho |g| / sqrt(n), here about 40 times the curvature term's.
+    const q = quadratic(lambda, { seed: 2, linear: 0 });
+    const w = Array.from(treeToVector(q.params).dataSync());
+    const gn = Math.hypot(...q.A.map((row) => row.reduce((a, x, j) => a + x * w[j], 0)));
+    const rho = 0.1;
+    const samples = 400;
+    const res = directionalSharpness(q.objective, { rho, samples, iterations: 0, seed: 3 });
+    const mean = trace / n;
+    const varL = lambda.reduce((a, l) => a + (l - mean) ** 2, 0) / n;
+    const sd = ((rho * rho) / 2) * Math.sqrt((2 * varL) / (n + 2) / samples);
+    expect(rho * gn / Math.sqrt(n) / Math.sqrt(samples)).toBeGreaterThan(20 * sd);
+    expect(Math.abs(res.average - (rho * rho * trace) / (2 * n))).toBeLessThan(4 * sd + 1e-6);
+    expect(res.averageStandardError).toBeLessThan(2 * sd + 1e-6);
+    q.dispose();
   });
 
   it('leaks no tensors', () => {
