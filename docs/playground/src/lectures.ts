@@ -11,6 +11,7 @@ import { drawSamSwitching, type SamSwitchingOptions, type SamSwitchingResult } f
 import { drawSamImplicitBias, type SamImplicitBiasOptions, type SamImplicitBiasResult } from './sam-implicit-bias-live';
 import { drawLrSweep, type LrSweepOptions, type LrSweepResult } from './lr-sweep-live';
 import { drawSamImplicitBias, type SamImplicitBiasOptions, type SamImplicitBiasResult } from './sam-implicit-bias-live';
+import { drawSamVsSgd, type SamVsSgdOptions, type SamVsSgdResult } from './sam-vs-sgd-live';
 
 /** What every demo reports besides its own numbers. */
 export interface LectureRun {
@@ -154,6 +155,18 @@ export const LECTURES: Lecture[] = [
       ok: r.runs.length === r.optimizers.length * r.learningRates.length && r.runs.every((x) => Number.isFinite(x.testAccuracy) && (x.diverged || Number.isFinite(x.trainLoss))),
       detail: r.runs.map((x) => `${x.optimizer} ${x.learningRate}: ${(100 * x.testAccuracy).toFixed(1)}%${x.diverged ? ' (diverged)' : ''}`).join(', '),
     }),
+  }),
+  lecture<SamVsSgdOptions, SamVsSgdResult>({
+    id: 'sam-vs-sgd',
+    label: 'SAM vs SGD sharpness',
+    run: drawSamVsSgd,
+    quick: { epochs: 20, every: 5 },
+    verify: (r) => {
+      const curves = [r.sgd, r.sam];
+      const shaped = r.epochs.length >= 2 && curves.every((c) => c.loss.length === r.epochs.length && c.lambdaMax.length === r.epochs.length);
+      const finite = curves.every((c) => [...c.loss, ...c.lambdaMax].every(Number.isFinite)) && Number.isFinite(r.ratio);
+      return { ok: shaped && finite, detail: `lambda_max SGD ${r.sgd.lambdaMax[r.epochs.length - 1]?.toFixed(3)}, SAM ${r.sam.lambdaMax[r.epochs.length - 1]?.toFixed(3)}, ratio ${r.ratio.toFixed(2)} at epoch ${r.epochs[r.epochs.length - 1]}` };
+    },
   }),
   // New lecture demos go above this line, one lecture({...}) entry each.
 ];
