@@ -286,7 +286,7 @@ async function main(): Promise<void> {
     path.join(out, 'results.svg'),
     panels([accuracyChart, lineChartOfPaths, noiseChart, noisyLineChart], {
       columns: 2,
-      caption: `MNIST ${TRAIN}/${TEST}, MLP 784-${HIDDEN}-10, SGD lr ${LR}, batch ${BATCH}, SAM rho ${RHO} (label noise: ${NOISE_RHO}); one init and data order; ${backend} backend`,
+      caption: `MNIST ${TRAIN}/${TEST}, MLP 784-${HIDDEN}-10, SGD lr ${LR}, batch ${BATCH}, SAM rho ${RHO} (${NOISE_RHO} with label noise); one init and data order; ${backend} backend`,
     }),
   );
   writeFileSync(
