@@ -12,7 +12,7 @@
 // 1 point of the optimizer's best.
 //
 //   npx tsx examples/sa-sam-lr-sweep/src/main.ts           # full: 7 lrs, 3e-3..3; writes results.svg/json here
-//   npx tsx examples/sa-sam-lr-sweep/src/main.ts --quick   # CI: 3 lrs, 2 epochs, 3 optimizers; asserts the robust claims
+//   npx tsx examples/sa-sam-lr-sweep/src/main.ts --quick   # CI: 3 lrs (0.01, 0.1, 1), 2 epochs on 2,000 digits; asserts the robust claims
 //   options: --lrs 0.003,0.01,... --epochs 6 --train 4000 --test 2000 --hidden 128 --batch 64 --rho 0.05
 //            --optimizers sgd,sam,sa-sam,sa-sam-0.1 --hvps 20 --hessian-rows 256 --seed 0 --backend wasm|cpu --out DIR
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -53,7 +53,7 @@ const OPTIMIZERS: Record<string, (lr: number) => Transform<unknown>> = {
   'SA-SAM': (lr) => saSam({ initialLearningRate: lr }) as Transform<unknown>,
   'SA-SAM rhoScale 0.1': (lr) => saSam({ initialLearningRate: lr, rhoScale: 0.1 }) as Transform<unknown>,
 };
-const CHOSEN = arg('optimizers', 'sgd,sam,sa-sam,sa-sam-0.1', 'sgd,sam,sa-sam').split(',');
+const CHOSEN = arg('optimizers', 'sgd,sam,sa-sam,sa-sam-0.1').split(',');
 const KEYS: Record<string, string> = { sgd: 'SGD', sam: 'SAM', 'sa-sam': 'SA-SAM', 'sa-sam-0.1': 'SA-SAM rhoScale 0.1' };
 const NAMES = CHOSEN.map((k) => {
   if (!KEYS[k]) throw new Error(`--optimizers: unknown optimizer '${k}' (known: ${Object.keys(KEYS).join(', ')})`);
@@ -197,6 +197,24 @@ async function main(): Promise<void> {
     JSON.stringify({ backend, train: TRAIN, test: TEST, hidden: HIDDEN, batch: BATCH, epochs: EPOCHS, rho: RHO, hvps: HVPS, seed: SEED, lrs: LRS, results, sensitivity: Object.fromEntries(byOptimizer.map((o) => [o.name, o.sensitivity])), leaked }, null, 1),
   );
   console.log(`wrote ${path.join(out, 'results.svg')} and results.json (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+
+  if (QUICK) {
+    // Robust in the full sweep and in quick runs (see the README): every run that did not diverge
+    // gives finite numbers, nothing leaks, and SA-SAM with rhoScale 0.1 (the adaptive step with a
+    // workable radius) varies less in test accuracy over the learning rates than SGD does. SA-SAM
+    // with the paper's radius is erratic at this scale: reported, not asserted.
+    const spreadOf = (name: string) => byOptimizer.find((o) => o.name === name)?.sensitivity.spread;
+    const [sgdSpread, adaptiveSpread] = [spreadOf('SGD'), spreadOf('SA-SAM rhoScale 0.1')];
+    const checks: [string, boolean][] = [
+      ['every run that did not diverge has a finite loss, accuracy, lambda_max and trace', results.every((r) => r.diverged || [r.trainLoss, r.testAccuracy, r.lambdaMax, r.trace].every(Number.isFinite))],
+      [`no tensors leaked (${leaked})`, leaked === 0],
+    ];
+    if (sgdSpread !== undefined && adaptiveSpread !== undefined) {
+      checks.push([`SA-SAM rhoScale 0.1's accuracy spread below SGD's (${(100 * adaptiveSpread).toFixed(2)} < ${(100 * sgdSpread).toFixed(2)} points)`, adaptiveSpread < sgdSpread]);
+    }
+    for (const [what, ok] of checks) console.log(`check: ${what}: ${ok ? 'yes' : 'NO'}`);
+    if (checks.some(([, ok]) => !ok)) process.exit(1);
+  }
 }
 
 main().catch((e) => {
