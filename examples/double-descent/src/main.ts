@@ -18,7 +18,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '@basin/backends';
 import { mulberry32 } from '@basin/core';
-import { loadMnist } from '@basin/example-data';
+import { loadMnist, progressBar } from '@basin/example-data';
 import { lineChart, panels } from '@basin/plot';
 import { matmul, minNormFit } from './linalg';
 
@@ -128,6 +128,8 @@ async function main(): Promise<void> {
   for (const ratio of RATIOS) {
     const p = Math.max(1, Math.round(ratio * N));
     const perSeed: Point[] = [];
+    // One bar per row of the table, stopped before the row is printed.
+    const bar = progressBar(`p = ${p}: feature seeds`, SEEDS);
     for (let seed = 0; seed < SEEDS; seed++) {
       const v = tf.tensor2d(gaussian(1000 * seed + p, 784 * p, 1 / Math.sqrt(784)), [784, p]);
       const phiTrain = features(data.xTrain, v);
@@ -141,7 +143,9 @@ async function main(): Promise<void> {
       const minNorm = fit(phiTrain, N, p, yTrain, MIN_NORM_RIDGE);
       const ridge = fit(phiTrain, N, p, yTrain, RIDGE);
       perSeed.push({ p, minNorm: evaluate(minNorm.w), ridge: evaluate(ridge.w), ridgeUsed: minNorm.ridgeUsed });
+      bar.update(seed + 1);
     }
+    bar.stop();
     points.push(perSeed);
     const avg = (f: (q: Point) => number) => mean(perSeed.map(f));
     console.log(

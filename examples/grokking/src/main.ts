@@ -19,6 +19,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '@basin/backends';
 import { adamw, mulberry32, Trainer, treeDispose, type Tree } from '@basin/core';
+import { progressBar } from '@basin/example-data';
 import { lineChart, panels } from '@basin/plot';
 
 const argv = process.argv.slice(2);
@@ -113,8 +114,12 @@ function run(name: string, data: { train: Data; test: Data }, weightDecay: numbe
   const curve: Curve = { steps: [], train: [], test: [], loss: [], norm: [], seconds: 0 };
   const start = Date.now();
   let stopAt = maxSteps;
+  // Runs that grok stop early: the bar then ends short of maxSteps.
+  const bar = progressBar(name, maxSteps);
+  let status = '';
   for (let step = 1; step <= stopAt; step++) {
     const l = trainer.step(data.train);
+    bar.update(step);
     if (!when.has(step) && step !== stopAt) continue;
     const params = trainer.params as Params;
     const [train, test] = [accuracy(params, data.train), accuracy(params, data.test)];
@@ -127,12 +132,12 @@ function run(name: string, data: { train: Data; test: Data }, weightDecay: numbe
     if (test >= 0.95 && curve.testAt === undefined) curve.testAt = step;
     // Once test accuracy reaches 99%, run on by a quarter of the steps so far (to show the plateau).
     if (stopWhenGrokked && test >= 0.99 && stopAt === maxSteps) stopAt = Math.min(maxSteps, Math.ceil(step * 1.25));
-    if (step % 500 === 0 || step === stopAt) {
-      process.stdout.write(`\r${name}: step ${step} loss ${l.toExponential(2)} train ${train.toFixed(3)} test ${test.toFixed(3)} |w| ${curve.norm[curve.norm.length - 1].toFixed(1)}    `);
-    }
+    status = `${name}: step ${step} loss ${l.toExponential(2)} train ${train.toFixed(3)} test ${test.toFixed(3)} |w| ${curve.norm[curve.norm.length - 1].toFixed(1)}`;
+    bar.update(step, { loss: l.toExponential(2), train: train.toFixed(3), test: test.toFixed(3) });
   }
+  bar.stop();
   curve.seconds = (Date.now() - start) / 1000;
-  console.log();
+  console.log(status);
   trainer.dispose();
   return curve;
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '@basin/backends';
 import { ModelTrainer, sgd, treeDispose, type Tree } from '@basin/core';
-import { accuracy, loadMnist } from '@basin/example-data';
+import { accuracy, loadMnist, progressBar, type ProgressBar } from '@basin/example-data';
 import {
   densityPlot,
   directionalSharpness,
@@ -48,16 +48,26 @@ function buildModel(): tf.Sequential {
   return model;
 }
 
-const progress = (label: string) => {
-  let last = 0;
-  return (p: Progress): void => {
-    const now = Date.now();
-    if (now - last > 2000 || p.done === p.total) {
-      last = now;
-      process.stdout.write(`\r  ${label}: ${p.task} ${p.done}/${p.total}${p.estimate !== undefined ? ` (estimate ${p.estimate.toPrecision(4)})` : ''}        `);
-    }
-  };
-};
+/**
+ * Runs one measurement with a terminal progress bar fed by its onProgress reports (a new bar
+ * when the task changes); the bar is stopped however the measurement ends.
+ */
+function measured<T>(label: string, measure: (onProgress: (p: Progress) => void) => T): T {
+  let bar: ProgressBar | undefined;
+  let current = '';
+  try {
+    return measure((p) => {
+      if (bar === undefined || current !== `${p.task}/${p.total}`) {
+        bar?.stop();
+        current = `${p.task}/${p.total}`;
+        bar = progressBar(`  ${label}: ${p.task}`, p.total);
+      }
+      bar.update(p.done, p.estimate !== undefined ? { estimate: p.estimate.toPrecision(4) } : undefined);
+    });
+  } finally {
+    bar?.stop();
+  }
+}
 
 async function main(): Promise<void> {
   const backend = (await useBackend(arg('backend', 'auto') as never)).name;
@@ -75,14 +85,20 @@ async function main(): Promise<void> {
     const model = buildModel();
     const trainer = new ModelTrainer(model, { transform, loss: 'softmaxCrossEntropy' });
     const start = Date.now();
-    const history = await trainer.fit(data.xTrain, data.yTrain, {
-      epochs: EPOCHS,
-      batchSize: 32,
-      seed: 7,
-      onEpochEnd: ({ epoch, loss }) => process.stdout.write(`\r${name}: epoch ${epoch + 1}/${EPOCHS} loss ${loss.toFixed(4)}   `),
-    });
+    let bar: ProgressBar | undefined;
+    const history = await trainer
+      .fit(data.xTrain, data.yTrain, {
+        epochs: EPOCHS,
+        batchSize: 32,
+        seed: 7,
+        onBatchEnd: ({ epoch, epochs, batch, batches, loss }) => {
+          bar ??= progressBar(`${name} training`, epochs * batches);
+          bar.update(epoch * batches + batch + 1, { epoch: `${epoch + 1}/${epochs}`, loss: loss.toFixed(4) });
+        },
+      })
+      .finally(() => bar?.stop());
     trainer.dispose();
-    console.log();
+    console.log(`${name}: epoch ${EPOCHS}/${EPOCHS} loss ${history[history.length - 1].toFixed(4)}`);
     runs.push({ name, model, seconds: (Date.now() - start) / 1000, trainLoss: history[history.length - 1] });
   }
 
@@ -97,20 +113,19 @@ async function main(): Promise<void> {
     const loss = lossT.dataSync()[0];
     lossT.dispose();
     const testAcc = tf.tidy(() => accuracy(run.model.predict(data.xTest) as tf.Tensor, data.yTest));
-    const top = topEigenvalues(H, { k: 3, tol: 1e-3, vectors: false, onProgress: progress(run.name) });
-    const bottom = topEigenvalues(H, { k: 1, which: 'smallest', tol: 1e-2, maxIterations: 60, vectors: false, onProgress: progress(run.name) });
-    const trace = hutchPlusPlusTrace(H, { matvecs: 60, seed: 1, onProgress: progress(run.name) });
-    const eps1 = epsilonSharpness(objective, { epsilon: 1e-3, iterations: 10, onProgress: progress(run.name) });
-    const eps2 = epsilonSharpness(objective, { epsilon: 5e-4, iterations: 10, onProgress: progress(run.name) });
-    const wen = directionalSharpness(objective, { rho: RHO, samples: 20, iterations: 10, onProgress: progress(run.name) });
-    const density = spectralDensity(H, { steps: 40, runs: 2, seed: 3, onProgress: progress(run.name) });
+    const top = measured(run.name, (onProgress) => topEigenvalues(H, { k: 3, tol: 1e-3, vectors: false, onProgress }));
+    const bottom = measured(run.name, (onProgress) => topEigenvalues(H, { k: 1, which: 'smallest', tol: 1e-2, maxIterations: 60, vectors: false, onProgress }));
+    const trace = measured(run.name, (onProgress) => hutchPlusPlusTrace(H, { matvecs: 60, seed: 1, onProgress }));
+    const eps1 = measured(run.name, (onProgress) => epsilonSharpness(objective, { epsilon: 1e-3, iterations: 10, onProgress }));
+    const eps2 = measured(run.name, (onProgress) => epsilonSharpness(objective, { epsilon: 5e-4, iterations: 10, onProgress }));
+    const wen = measured(run.name, (onProgress) => directionalSharpness(objective, { rho: RHO, samples: 20, iterations: 10, onProgress }));
+    const density = measured(run.name, (onProgress) => spectralDensity(H, { steps: 40, runs: 2, seed: 3, onProgress }));
     const direction = filterNormalizedDirection(objective.params, { seed: 5 });
-    const slice = lossSlice1D(objective, direction, { range: [-1, 1], points: 21, onProgress: progress(run.name) });
+    const slice = measured(run.name, (onProgress) => lossSlice1D(objective, direction, { range: [-1, 1], points: 21, onProgress }));
     const direction2 = filterNormalizedDirection(objective.params, { seed: 6 });
-    const plane = lossSlice2D(objective, direction, direction2, { range: [-1, 1], points: 11, onProgress: progress(run.name) });
+    const plane = measured(run.name, (onProgress) => lossSlice2D(objective, direction, direction2, { range: [-1, 1], points: 11, onProgress }));
     treeDispose([direction, direction2]);
     planes.push(heatMap(plane, { title: `${run.name}: training loss on a random plane`, logZ: true, contours: 8, width: 440, height: 400 }));
-    console.log();
     densities.push({ ...density, label: run.name });
     slices.push({ ...slice, label: run.name });
     results.push({

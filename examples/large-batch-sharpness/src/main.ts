@@ -27,7 +27,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '@basin/backends';
 import { mulberry32, sgd, Trainer, treeClone, treeDispose, type Tree } from '@basin/core';
-import { loadMnist } from '@basin/example-data';
+import { loadMnist, progressBar } from '@basin/example-data';
 import { epsilonSharpness, functionObjective } from '@basin/hessian';
 import { lineChart, panels } from '@basin/plot';
 import { crossEntropy, evaluate, initParams, logitsInfer, logitsTrain, populationStats, type Batch, type Params } from './model';
@@ -88,6 +88,9 @@ function train(
   const result: RunResult = { name, curve: [], final: undefined as unknown as Snapshot, seconds: 0 };
   const start = Date.now();
   let step = 0;
+  // A run that reaches its target loss stops early: the bar then ends short of o.steps.
+  const bar = progressBar(name, o.steps);
+  let status = '';
   for (let epoch = 1; step < o.steps; epoch++) {
     // A fresh shuffle each epoch (the same for every run); the last partial batch is dropped.
     const rand = mulberry32(1000 + epoch);
@@ -104,7 +107,11 @@ function train(
       const batch = { x: tf.slice(xs, [b * o.batch, 0], [o.batch, -1]), y: tf.slice(ys, [b * o.batch, 0], [o.batch, -1]) };
       const l = trainer.step(batch);
       tf.dispose([batch.x, batch.y]);
-      if (!Number.isFinite(l)) throw new Error(`${name}: the loss is ${l} at step ${step}`);
+      if (!Number.isFinite(l)) {
+        bar.stop();
+        throw new Error(`${name}: the loss is ${l} at step ${step}`);
+      }
+      bar.update(step + 1, { epoch });
     }
     tf.dispose([xs, ys]);
     const params = trainer.params as unknown as Params;
@@ -116,14 +123,15 @@ function train(
       const testAccuracy = evaluate(params, stats, test).accuracy;
       treeDispose(stats as unknown as Tree);
       result.curve.push({ epoch, step, trainLoss, testAccuracy });
-      process.stdout.write(`\r${name}: epoch ${epoch}, step ${step}/${o.steps}, training loss ${trainLoss.toFixed(4)}, test accuracy ${testAccuracy.toFixed(4)}   `);
+      status = `${name}: epoch ${epoch}, step ${step}/${o.steps}, training loss ${trainLoss.toFixed(4)}, test accuracy ${testAccuracy.toFixed(4)}`;
       if (o.targetLoss !== undefined && result.matched === undefined && trainLoss <= o.targetLoss) {
         result.matched = { params: clone(params), step, epoch };
         if (o.stopAtTarget && (o.snapshotEpoch === undefined || epoch >= o.snapshotEpoch)) break;
       }
     }
   }
-  console.log();
+  bar.stop();
+  console.log(status);
   result.final = { params: clone(trainer.params as unknown as Params), step, epoch: result.curve[result.curve.length - 1].epoch };
   result.seconds = (Date.now() - start) / 1000;
   trainer.dispose();

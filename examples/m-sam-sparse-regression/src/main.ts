@@ -14,6 +14,7 @@ import path from 'node:path';
 import { sgd, Trainer, treeDispose, type Transform, type Tree } from '@basin/core';
 import { sam } from '@basin/sam';
 import { mSam } from '@basin/m-sam';
+import { progressBar } from '@basin/example-data';
 import { lineChart } from '@basin/plot';
 import { makeSparseRegression, mse } from './problem';
 import { referenceRun } from './reference';
@@ -68,10 +69,13 @@ async function main(): Promise<void> {
     treeDispose(init);
     const beta = () => tf.tidy(() => tf.mul((trainer.params as Params).u, (trainer.params as Params).v)).dataSync();
     const points: [number, number][] = [];
+    const bar = progressBar(m.name, steps);
     for (let t = 0; t < steps; t++) {
       trainer.step(batch);
       if ((t + 1) % every === 0) points.push([t + 1, mse(beta(), problem.XTest, problem.yTest)]);
+      bar.update(t + 1);
     }
+    bar.stop();
     const b = beta();
     const train = mse(b, problem.X, problem.y);
     const test = mse(b, problem.XTest, problem.yTest);

@@ -6,7 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { adam, LayersModelLike, ModelTrainer, sgd } from '@basin/core';
+import { adam, type FitOptions, LayersModelLike, ModelTrainer, sgd } from '@basin/core';
+import { progressBar, type ProgressBar } from '@basin/example-data';
 import {
   Curve,
   curveVsLineSvg,
@@ -32,6 +33,18 @@ const arg = (name: string, fallback: string): string => {
 const OUT = path.join(__dirname, '..', 'out');
 const DOCS = path.join(__dirname, '..', '..', '..', 'packages', 'curve-finding', 'docs');
 const log = (...a: unknown[]): void => console.log(`[${(process.uptime()).toFixed(0)}s]`, ...a);
+
+/** A terminal progress bar over a whole fit, fed by its onBatchEnd; stop() it when the fit ends. */
+function fitProgress(label: string): { onBatchEnd: NonNullable<FitOptions['onBatchEnd']>; stop(): void } {
+  let bar: ProgressBar | undefined;
+  return {
+    onBatchEnd: ({ epoch, epochs, batch, batches, loss }) => {
+      bar ??= progressBar(label, epochs * batches);
+      bar.update(epoch * batches + batch + 1, { epoch: `${epoch + 1}/${epochs}`, loss: loss.toFixed(4) });
+    },
+    stop: () => bar?.stop(),
+  };
+}
 
 function mlp(seed: number): tf.Sequential {
   const model = tf.sequential();
@@ -70,7 +83,8 @@ async function main(): Promise<void> {
   for (const seed of [1, 2]) {
     const model = mlp(seed);
     const trainer = new ModelTrainer(asCore(model), { transform: adam({ learningRate: 2e-3 }), loss: 'categoricalCrossentropy' });
-    const history = await trainer.fit(train.x, train.y, { epochs, batchSize: 64, seed });
+    const bar = fitProgress(`endpoint seed ${seed}`);
+    const history = await trainer.fit(train.x, train.y, { epochs, batchSize: 64, seed, onBatchEnd: bar.onBatchEnd }).finally(bar.stop);
     const e = evaluator(modelWeights(model)) as { train: { loss: number; accuracy: number }; test: { loss: number; accuracy: number } };
     log(`endpoint seed ${seed}: last epoch loss ${history[history.length - 1].toFixed(4)}, train loss ${e.train.loss.toFixed(4)}, test accuracy ${(100 * e.test.accuracy).toFixed(1)}%`);
     endpoints.push(modelWeights(model));
@@ -79,11 +93,13 @@ async function main(): Promise<void> {
   const [wa, wb] = endpoints;
 
   // 2. The straight line between them.
-  const progress = (name: string) => ({ index, points: n, evaluation }: { index: number; points: number; evaluation: { train: { loss: number } } }) => {
-    if (index % 5 === 0 || index === n - 1) log(`${name}: point ${index + 1}/${n}, train loss ${evaluation.train.loss.toFixed(4)}`);
+  /** Evaluates a path with a progress bar over its points. */
+  const evaluateWithBar = async (name: string, p: Parameters<typeof evaluatePath>[0]) => {
+    const bar = progressBar(`${name}: points`, points);
+    return evaluatePath(p, evaluator, { points, onProgress: ({ index, evaluation }) => bar.update(index + 1, { 'train loss': evaluation.train.loss.toFixed(4) }) }).finally(bar.stop);
   };
   const line = linePath(wa, wb);
-  const lineEval = await evaluatePath(line, evaluator, { points, onProgress: progress('line') });
+  const lineEval = await evaluateWithBar('line', line);
 
   // 3. A quadratic Bezier curve, endpoints fixed, bend initialised at the midpoint of the line.
   const curve = new Curve(wa, wb, { kind: 'bezier', bends: 1 });
@@ -93,14 +109,18 @@ async function main(): Promise<void> {
     loss: 'categoricalCrossentropy',
     seed: 3,
   });
-  await curveTrainer.fit(train.x, train.y, {
-    epochs: curveEpochs,
-    batchSize: 64,
-    seed: 3,
-    onEpochEnd: ({ epoch, loss, seconds }) => log(`curve epoch ${epoch + 1}/${curveEpochs}: mean loss over random t ${loss.toFixed(4)} (${seconds.toFixed(1)} s)`),
-  });
+  const curveBar = fitProgress('curve training');
+  await curveTrainer
+    .fit(train.x, train.y, {
+      epochs: curveEpochs,
+      batchSize: 64,
+      seed: 3,
+      onBatchEnd: curveBar.onBatchEnd,
+      onEpochEnd: ({ epoch, loss, seconds }) => log(`curve epoch ${epoch + 1}/${curveEpochs}: mean loss over random t ${loss.toFixed(4)} (${seconds.toFixed(1)} s)`),
+    })
+    .finally(curveBar.stop);
   const curvePath = curve.path(curveTrainer.params);
-  const curveEval = await evaluatePath(curvePath, evaluator, { points, onProgress: progress('curve') });
+  const curveEval = await evaluateWithBar('curve', curvePath);
 
   const summary = (name: string, e: PathEvaluation) => ({
     name,
@@ -126,11 +146,8 @@ async function main(): Promise<void> {
 
   // 4. The plane through the endpoints and the trained bend.
   const plane = new Plane(wa, curveTrainer.params.bends[0], wb);
-  const planeEval = await evaluatePlane(plane, evaluator, {
-    grid,
-    margin: 0.25,
-    onProgress: ({ index, total }) => { if ((index + 1) % grid === 0) log(`plane: ${index + 1}/${total}`); },
-  });
+  const planeBar = progressBar('plane: grid points', grid * grid);
+  const planeEval = await evaluatePlane(plane, evaluator, { grid, margin: 0.25, onProgress: ({ index }) => planeBar.update(index + 1) }).finally(planeBar.stop);
   const trace = plane.trace(curvePath, 41);
   const planePicture = planeSvg(planeEval, { curve: trace, title: 'Train loss over the plane (endpoints o, bend x)' });
   fs.writeFileSync(path.join(OUT, 'plane-train-loss.svg'), planePicture);
@@ -143,13 +160,18 @@ async function main(): Promise<void> {
   const stepsPerEpoch = Math.ceil(nTrain / 64);
   const fge = new ModelFgeTrainer(fgeModel, { loss: 'categoricalCrossentropy', transform: (lr) => sgd({ learningRate: lr, momentum: 0.9 }), high: 0.05, low: 5e-4, cycleSteps: 2 * stepsPerEpoch });
   let order = 0;
-  for (let step = 0; step < 4 * 2 * stepsPerEpoch; step++) {
+  const fgeSteps = 4 * 2 * stepsPerEpoch;
+  const fgeBar = progressBar('FGE steps', fgeSteps);
+  for (let step = 0; step < fgeSteps; step++) {
     const start = (order++ * 64) % (nTrain - 64);
     const xb = tf.slice(train.x, start, 64);
     const yb = tf.slice(train.y, start, 64);
-    fge.trainOnBatch(xb, yb);
+    const loss = fge.trainOnBatch(xb, yb);
     tf.dispose([xb, yb]);
+    fgeBar.update(step + 1, { loss: loss.toFixed(4), snapshots: fge.snapshots.length });
+    if (step % 20 === 19) await tf.nextFrame(); // lets the bar redraw
   }
+  fgeBar.stop();
   const accuracy = (probs: tf.Tensor) => tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(probs, -1), tf.argMax(test.y, -1)), 'float32')).dataSync()[0]);
   const ensemble = fge.predict(test.x);
   const singles = fge.snapshots.map((s) => (evaluator(s.weights) as { test: { accuracy: number } }).test.accuracy);

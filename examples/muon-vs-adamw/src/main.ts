@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '@basin/backends';
 import { adamw, cosineDecay, mulberry32, Trainer, treeDispose, type Transform, type Tree } from '@basin/core';
 import { muon } from '@basin/muon';
-import { accuracy, loadMnist } from '@basin/example-data';
+import { accuracy, loadMnist, progressBar } from '@basin/example-data';
 import { makeLogistic } from './logistic';
 import { lineChart, panels, type Series } from '@basin/plot';
 
@@ -133,6 +133,7 @@ function mnistExperiment(epochs: number, batchSize: number, hidden: number): { p
     const random = mulberry32(7); // the same batch order for both
     const losses: number[] = [];
     const start = performance.now();
+    const bar = progressBar(`  ${name}`, epochs * stepsPerEpoch);
     for (let epoch = 0; epoch < epochs; epoch++) {
       const order = Array.from({ length: n }, (_, i) => i);
       for (let i = n - 1; i > 0; i--) {
@@ -144,8 +145,10 @@ function mnistExperiment(epochs: number, batchSize: number, hidden: number): { p
         const batch: Batch = { x: tf.gather(data.xTrain, idx), y: tf.gather(data.yTrain, idx) };
         losses.push(trainer.step(batch));
         treeDispose([idx, batch]);
+        bar.update(losses.length, { loss: losses[losses.length - 1].toFixed(4) });
       }
     }
+    bar.stop();
     const secondsPerStep = (performance.now() - start) / 1000 / losses.length;
     const testAccuracy = tf.tidy(() => accuracy(logits(trainer.params, data.xTest), data.yTest));
     const testLoss = tf.tidy(() => crossEntropy(trainer.params, { x: data.xTest, y: data.yTest }).dataSync()[0]);

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '@basin/backends';
 import { adamw, mulberry32, Trainer, treeDispose, type Transform, type Tree } from '@basin/core';
 import { shampoo, type ShampooState } from '@basin/shampoo';
-import { accuracy, loadMnist } from '@basin/example-data';
+import { accuracy, loadMnist, progressBar } from '@basin/example-data';
 import { lineChart, type Series } from '@basin/plot';
 
 const OUT = join(__dirname, '..', 'out');
@@ -64,6 +64,7 @@ async function main(): Promise<void> {
     const random = mulberry32(7); // the same batch order for every run
     const losses: number[] = [];
     const start = performance.now();
+    const bar = progressBar(`  ${name}`, epochs * Math.ceil(n / batchSize));
     for (let epoch = 0; epoch < epochs; epoch++) {
       const order = Array.from({ length: n }, (_, i) => i);
       for (let i = n - 1; i > 0; i--) {
@@ -75,8 +76,10 @@ async function main(): Promise<void> {
         const batch: Batch = { x: tf.gather(data.xTrain, idx), y: tf.gather(data.yTrain, idx) };
         losses.push(trainer.step(batch));
         treeDispose([idx, batch]);
+        bar.update(losses.length, { loss: losses[losses.length - 1].toFixed(4) });
       }
     }
+    bar.stop();
     const msPerStep = (performance.now() - start) / losses.length;
     const testAccuracy = tf.tidy(() => accuracy(logits(trainer.params, data.xTest), data.yTest));
     const testLoss = tf.tidy(() => crossEntropy(trainer.params, { x: data.xTest, y: data.yTest }).dataSync()[0]);

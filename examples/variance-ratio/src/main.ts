@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '@basin/backends';
 import { mulberry32, sgd, Trainer, valueAndGrad, type Tree } from '@basin/core';
-import { accuracy, loadMnist } from '@basin/example-data';
+import { accuracy, loadMnist, progressBar, type ProgressBar } from '@basin/example-data';
 import { datasetGradient, svrg, svrgVariance, type SvrgState } from '@basin/variance-reduction';
 import { lenet, mlp, type Net } from './nets';
 import { lineChart } from '@basin/plot';
@@ -102,9 +102,15 @@ async function main(): Promise<void> {
   console.log(['epoch', ...NET.layers, 'total', 'Var_SGD', 'Var_SVRG', 'train loss'].join('\t'));
   for (let epoch = 0; epoch < EPOCHS; epoch++) {
     let total = 0;
+    // The bar is stopped while a row of the table is measured and printed, then drawn again.
+    let bar: ProgressBar | undefined;
     for (let t = 0; t < nBatches; t++) {
       total += trainer.step(batches[orders[epoch][t]]);
+      bar ??= progressBar(`SVRG epoch ${epoch + 1}/${EPOCHS}`, nBatches);
+      bar.update(t + 1);
       if (!measureAt.has(t + 1)) continue;
+      bar.stop();
+      bar = undefined;
       const state = trainer.state as SvrgState;
       const v = svrgVariance({ gradientAt: (p, i) => gradientAt(p, measured[i]), batches: measured.length, params: trainer.params, snapshotParams: state.snapshotParams });
       const layers: Measurement['layers'] = {};
@@ -118,6 +124,7 @@ async function main(): Promise<void> {
       measurements.push(m);
       console.log([m.epoch.toFixed(2), ...NET.layers.map((n) => fmt(layers[n].ratio)), fmt(m.total.ratio), fmt(m.total.sgd), fmt(m.total.svrg), t + 1 === nBatches ? (total / nBatches).toFixed(4) : ''].join('\t'));
     }
+    bar?.stop();
     svrgLoss.push(total / nBatches);
   }
   const svrgAcc = tf.tidy(() => accuracy(NET.logits(trainer.params, data.xTest), data.yTest));
@@ -127,7 +134,15 @@ async function main(): Promise<void> {
   let sgdAcc = NaN;
   if (!QUICK) {
     const plain = new Trainer<Batch>({ transform: base(), loss: NET.loss, params: initial });
-    sgdLoss = orders.map((order) => order.reduce((s, b) => s + plain.step(batches[b]), 0) / nBatches);
+    const bar = progressBar('SGD', EPOCHS * nBatches);
+    sgdLoss = orders.map((order) =>
+      order.reduce((s, b) => {
+        const l = plain.step(batches[b]);
+        bar.update(plain.steps);
+        return s + l;
+      }, 0) / nBatches,
+    );
+    bar.stop();
     sgdAcc = tf.tidy(() => accuracy(NET.logits(plain.params, data.xTest), data.yTest));
     plain.dispose();
   }
