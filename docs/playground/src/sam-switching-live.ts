@@ -94,7 +94,11 @@ export function classifierHits(params: Tree, data: Classification): Float32Array
   return tf.tidy(() => tf.cast(tf.equal(tf.argMax(logits(params as Mlp, data.x), -1), tf.argMax(data.y, -1)), 'float32').dataSync() as Float32Array);
 }
 
-export const mean = (xs: ArrayLike<number>): number => Array.prototype.reduce.call(xs, (a: number, b: number) => a + b, 0) as number / xs.length;
+export function mean(xs: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) sum += xs[i];
+  return sum / xs.length;
+}
 
 /** A permutation of 0..n-1 for epoch `epoch`: every run sees the same batches. */
 export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
