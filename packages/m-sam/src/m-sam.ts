@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError, checkNumber, describeValue, publicTransform, requireParams, resolveHyper, treeDispose, treeMap } from '@basin/core';
-import type { Transform, Tree } from '@basin/core';
+import type { StateOf, Transform, Tree } from '@basin/core';
 import {
   checkBaseTransform, checkPerturbationOptions, checkStateCount, checkStateTensors, gradientsAt, perturbed, requireGradFn,
 } from '@basin/sam';
@@ -9,7 +9,10 @@ import { checkMicrobatchSpec, microbatchCount, MicrobatchSpec } from './microbat
 
 export type MSamOptions = PerturbationOptions & MicrobatchSpec;
 
-/** m-SAM's state: the step count (for a `rho` schedule) and the base transform's state. */
+/**
+ * m-SAM's state: the step count (for a `rho` schedule) and the base transform's state, typed:
+ * `mSam(adam(...), o)`'s `state.base` is an `AdamOptimizerState`.
+ */
 export interface MSamState<S = unknown> {
   count: number;
   base: S;
@@ -31,7 +34,9 @@ export interface MSamState<S = unknown> {
  *
  *     const opt = mSam(sgd({ learningRate: 0.1 }), { rho: 0.05, microbatchSize: 32, batchSize: 128 });
  */
-export const mSam = publicTransform('mSam', function mSam<S>(base: Transform<S>, options: MSamOptions): Transform<MSamState<S>> {
+// Generic over the base transform (not its state) so that a union of transforms, such as
+// `flag ? sgd(...) : adam(...)`, is accepted, with the union of their states.
+export const mSam = publicTransform('mSam', function mSam<T extends Transform<any>>(base: T, options: MSamOptions): Transform<MSamState<StateOf<T>>> {
   const owner = 'mSam';
   checkBaseTransform(owner, base);
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {

@@ -77,7 +77,7 @@ describe('sag', () => {
     expect(state.table.length).toBe(50);
     // sgd's state is empty; the 50 rows and the sum share one zeros buffer (4,000 bytes).
     expect(buffers() - before).toBe(1);
-    let s = state as SagState;
+    let s = state;
     for (let b = 0; b < 5; b++) {
       const g = { w: tf.fill([1000], b + 1) };
       const [u, next] = opt.update(g, s, params, { batchIndex: b });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError, checkNumber, describeValue, publicTransform, treeDispose, treeMap } from '@basin/core';
-import type { Extras, ScalarOrSchedule, Transform, Tree } from '@basin/core';
+import type { Extras, SgdOptimizerState, ScalarOrSchedule, StateOf, Transform, Tree } from '@basin/core';
 import { baseAndOptions, checkCounter, checkStateTensors, cloneState } from './checks';
 
 export interface SagOptions {
@@ -41,9 +41,13 @@ export interface SagState<S = unknown> {
   base: S;
 }
 
+/**
+ * sag's two forms: around a base transform (`state.base` is that transform's state, typed:
+ * `sag(adam(...), o)`'s is an `AdamOptimizerState`), or plain SGD from a learning rate.
+ */
 export interface SagFactory {
-  <S>(base: Transform<S>, options: SagOptions): Transform<SagState<S>>;
-  (options: SagSgdOptions): Transform<SagState>;
+  <T extends Transform<any>>(base: T, options: SagOptions): Transform<SagState<StateOf<T>>>;
+  (options: SagSgdOptions): Transform<SagState<SgdOptimizerState>>;
 }
 
 const EXAMPLES = { withBase: "{ batches: 50, batchIndex: 'cyclic' }", withLearningRate: "{ learningRate: 0.05, batches: 50, batchIndex: 'cyclic' }" };

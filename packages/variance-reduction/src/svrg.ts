@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError, checkFunction, checkNumber, describeValue, entryPoint, publicTransform, requireParams, treeDispose, treeMap } from '@basin/core';
-import type { ScalarOrSchedule, Transform, Tree } from '@basin/core';
+import type { SgdOptimizerState, ScalarOrSchedule, StateOf, Transform, Tree } from '@basin/core';
 import { baseAndOptions, checkCounter, checkReturnedTree, checkStateTensors, checkTree, cloneState, gradientsAt, requireGradFn } from './checks';
 
 /**
@@ -42,9 +42,13 @@ export interface SvrgState<S = unknown> {
   base: S;
 }
 
+/**
+ * svrg's two forms: around a base transform (`state.base` is that transform's state, typed:
+ * `svrg(adam(...))`'s is an `AdamOptimizerState`), or plain SGD from a learning rate.
+ */
 export interface SvrgFactory {
-  <S>(base: Transform<S>, options?: SvrgOptions): Transform<SvrgState<S>>;
-  (options: SvrgSgdOptions): Transform<SvrgState>;
+  <T extends Transform<any>>(base: T, options?: SvrgOptions): Transform<SvrgState<StateOf<T>>>;
+  (options: SvrgSgdOptions): Transform<SvrgState<SgdOptimizerState>>;
 }
 
 const EXAMPLES = {

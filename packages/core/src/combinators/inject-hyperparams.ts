@@ -7,12 +7,13 @@ import { publicTransform } from '../entry/public-transform';
 /** Options where every number may instead be a schedule of the step count. */
 export type Injectable<O> = { [K in keyof O]: O[K] extends number | undefined ? O[K] | Schedule : O[K] };
 
-export interface InjectedState {
+export interface InjectedState<S = unknown> {
   /** Steps taken; schedules are evaluated at this count. */
   count: number;
   /** Current values: read them, or change them between steps with `setHyperparam`. */
   hyperparams: Record<string, unknown>;
-  inner: unknown;
+  /** The wrapped optimizer's state (typed: `injectHyperparams(adam, o)`'s is an `AdamOptimizerState`). */
+  inner: S;
 }
 
 export interface InjectOptions<O> {
@@ -32,11 +33,11 @@ export interface InjectOptions<O> {
  *     setHyperparam(state, 'learningRate', 5e-4);
  *     injectHyperparams(adamw, { learningRate: 1e-3, mask: (p) => ... }, { staticArgs: ['mask'] });
  */
-export const injectHyperparams = publicTransform('injectHyperparams', function injectHyperparams<O extends object>(
-  factory: (options: O) => Transform<any>,
+export const injectHyperparams = publicTransform('injectHyperparams', function injectHyperparams<O extends object, S = unknown>(
+  factory: (options: O) => Transform<S>,
   options: Injectable<O>,
   { staticArgs = [] }: InjectOptions<O> = {},
-): Transform<InjectedState> {
+): Transform<InjectedState<S>> {
   checkFunction('injectHyperparams', 'factory', factory);
   if (typeof options !== 'object' || options === null) throw new BasinError(`injectHyperparams: options must be an options record, got ${String(options)}`);
   const scheduled = new Map<string, Schedule>();

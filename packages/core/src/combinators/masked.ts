@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Transform } from '../transform';
+import type { StateOf, Transform } from '../transform';
 import { checkTransform } from '../validate';
 import { treeUnflatten } from '../tree';
 import { LabelSpec, labelsForLeaves, selectLeaves } from './leaf-labels';
@@ -16,7 +16,8 @@ export interface MaskedState<S = unknown> {
  * unchanged (optax's `masked`). The mask is a tree of booleans shaped like the params, or a
  * function of the params returning one. `inner` sees a flat record `{ path: leaf }`.
  */
-export const masked = publicTransform('masked', function masked<S>(inner: Transform<S>, mask: LabelSpec<boolean>): Transform<MaskedState<S>> {
+// Generic over the wrapped transform (not its state) so that a union of transforms is accepted.
+export const masked = publicTransform('masked', function masked<T extends Transform<any>>(inner: T, mask: LabelSpec<boolean>): Transform<MaskedState<StateOf<T>>> {
   checkTransform('masked', 'inner', inner);
   const resolve = (tree: Parameters<Transform['init']>[0]) =>
     labelsForLeaves('masked', 'mask', mask, tree, (x) => typeof x === 'boolean');

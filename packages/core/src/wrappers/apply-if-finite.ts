@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Transform } from '../transform';
+import type { StateOf, Transform } from '../transform';
 import { Tree, treeFlatten, treeZerosLike } from '../tree';
 import { checkNumber, checkTransform } from '../validate';
 import { checkOptions } from '../transforms/state-checks';
@@ -14,14 +14,15 @@ export interface ApplyIfFiniteOptions {
   maxConsecutiveErrors: number;
 }
 
-export interface ApplyIfFiniteState {
+export interface ApplyIfFiniteState<S = unknown> {
   /** Consecutive non-finite updates so far (0 after a finite one). */
   notfiniteCount: number;
   /** Whether the last incoming updates were all finite. */
   lastFinite: boolean;
   /** Non-finite updates since init (never reset). */
   totalNotfinite: number;
-  innerState: unknown;
+  /** The wrapped transform's state (typed: `applyIfFinite(adam(...), o)`'s is an `AdamOptimizerState`). */
+  innerState: S;
 }
 
 /** True when every entry of every leaf is finite; one small read from the backend. */
@@ -44,7 +45,8 @@ function allFinite(tree: Tree): boolean {
  * Basin's `step`, `Trainer` and `ModelTrainer` refuse non-finite gradients before the transform
  * runs unless built with `checkFinite: false`: pass that to let this wrapper decide.
  */
-export const applyIfFinite = publicTransform('applyIfFinite', function applyIfFinite(inner: Transform<any>, options: ApplyIfFiniteOptions): Transform<ApplyIfFiniteState> {
+// Generic over the wrapped transform (not its state) so that a union of transforms is accepted.
+export const applyIfFinite = publicTransform('applyIfFinite', function applyIfFinite<T extends Transform<any>>(inner: T, options: ApplyIfFiniteOptions): Transform<ApplyIfFiniteState<StateOf<T>>> {
   checkTransform('applyIfFinite', 'inner', inner);
   const { maxConsecutiveErrors } = checkOptions('applyIfFinite', options, '{ maxConsecutiveErrors: 5 }');
   checkNumber('applyIfFinite', 'maxConsecutiveErrors', maxConsecutiveErrors, { min: 0, integer: true });

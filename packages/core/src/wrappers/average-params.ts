@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Transform } from '../transform';
+import type { StateOf, Transform } from '../transform';
 import { BasinError } from '../errors';
 import { disposeReplaced, isTensor, Tree, treeClone, treeLeaves, treeMap, treeZerosLike } from '../tree';
 import { checkBoolean, checkNumber, checkTransform } from '../validate';
@@ -21,7 +21,7 @@ export interface AverageParamsOptions {
   every?: number;
 }
 
-export interface AverageParamsState {
+export interface AverageParamsState<S = unknown> {
   /** Steps taken. */
   count: number;
   /** Params taken into the average so far. */
@@ -30,7 +30,8 @@ export interface AverageParamsState {
   correction: number;
   /** The (undebiased) average, shaped like the params: read it with `averagedParams(state)`. */
   average: Tree;
-  innerState: unknown;
+  /** The wrapped transform's state. */
+  innerState: S;
 }
 
 /**
@@ -48,7 +49,8 @@ export interface AverageParamsState {
  * The sample after a step is `params + update`, as `applyUpdates` computes it, so the params
  * must move by exactly these updates: put it last (outermost) in a chain. Needs `params`.
  */
-export const averageParams = publicTransform('averageParams', function averageParams(inner: Transform<any>, options: AverageParamsOptions = {}): Transform<AverageParamsState> {
+// Generic over the wrapped transform (not its state) so that a union of transforms is accepted.
+export const averageParams = publicTransform('averageParams', function averageParams<T extends Transform<any>>(inner: T, options: AverageParamsOptions = {}): Transform<AverageParamsState<StateOf<T>>> {
   checkTransform('averageParams', 'inner', inner);
   const { decay, debias = true, start = 0, every = 1 } = checkOptions('averageParams', options, '{ decay: 0.999 }', true);
   if (decay !== undefined) checkNumber('averageParams', 'decay', decay, { min: 0, max: 1, maxExclusive: true });

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Transform } from '../transform';
+import type { StateOf, Transform } from '../transform';
 import { disposeReplaced, Tree, treeClone, treeMap } from '../tree';
 import { checkBoolean, checkNumber, checkTransform } from '../validate';
 import { assertUpdatesMatch, checkOptions, requireParams } from '../transforms/state-checks';
@@ -14,9 +14,9 @@ export interface LookaheadOptions {
   resetState?: boolean;
 }
 
-export interface LookaheadState {
-  /** The fast optimizer's state. */
-  fastState: unknown;
+export interface LookaheadState<S = unknown> {
+  /** The fast optimizer's state (typed: `lookahead(adam(...), o)`'s is an `AdamOptimizerState`). */
+  fastState: S;
   /** Fast steps since the last synchronisation, in `[0, syncPeriod)`. */
   stepsSinceSync: number;
   /**
@@ -38,7 +38,8 @@ export interface LookaheadState {
  * params to the new slow weights; elsewhere it is the fast update `u`. The params must move by
  * exactly these updates: put lookahead last (outermost) in a chain. Needs `params`.
  */
-export const lookahead = publicTransform('lookahead', function lookahead(fast: Transform<any>, options: LookaheadOptions): Transform<LookaheadState> {
+// Generic over the wrapped transform (not its state) so that a union of transforms is accepted.
+export const lookahead = publicTransform('lookahead', function lookahead<T extends Transform<any>>(fast: T, options: LookaheadOptions): Transform<LookaheadState<StateOf<T>>> {
   checkTransform('lookahead', 'fast', fast);
   const { syncPeriod, slowStepSize, resetState = false } = checkOptions('lookahead', options, '{ syncPeriod: 5, slowStepSize: 0.5 }');
   checkNumber('lookahead', 'syncPeriod', syncPeriod, { min: 1, integer: true });

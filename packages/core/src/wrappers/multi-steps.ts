@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Transform } from '../transform';
+import type { StateOf, Transform } from '../transform';
 import { BasinError } from '../errors';
 import { disposeReplaced, Tree, treeMap, treeZerosLike } from '../tree';
 import { checkBoolean, checkNumber, checkScalarOrSchedule, checkTransform, resolveHyper, ScalarOrSchedule } from '../validate';
@@ -18,13 +18,13 @@ export interface MultiStepsOptions {
   useGradMean?: boolean;
 }
 
-export interface MultiStepsState {
+export interface MultiStepsState<S = unknown> {
   /** Microbatches accumulated since the last optimizer step, in `[0, k)`. */
   miniStep: number;
   /** Optimizer steps taken (calls to the inner transform). */
   gradientStep: number;
-  /** The state of the wrapped transform. */
-  innerOptState: unknown;
+  /** The state of the wrapped transform (typed: `multiSteps(adam(...), o)`'s is an `AdamOptimizerState`). */
+  innerOptState: S;
   /** Mean (or sum) of the gradients accumulated so far, shaped like the params. */
   accGrads: Tree;
 }
@@ -45,7 +45,8 @@ export interface MultiStepsState {
  * `acc += (g - acc) / (n + 1)`). A transform that computes its own gradients (m-SAM) is refused:
  * it never reads the updates that this wrapper accumulates.
  */
-export const multiSteps = publicTransform('multiSteps', function multiSteps(inner: Transform<any>, options: MultiStepsOptions): Transform<MultiStepsState> {
+// Generic over the wrapped transform (not its state) so that a union of transforms is accepted.
+export const multiSteps = publicTransform('multiSteps', function multiSteps<T extends Transform<any>>(inner: T, options: MultiStepsOptions): Transform<MultiStepsState<StateOf<T>>> {
   checkTransform('multiSteps', 'inner', inner);
   if (inner.computesOwnGradients) {
     throw new BasinError(`multiSteps: inner computes its own gradients (it never reads the incoming updates), so there is nothing to accumulate; use its own microbatching instead`);
@@ -74,14 +75,14 @@ export const multiSteps = publicTransform('multiSteps', function multiSteps(inne
         return [treeZerosLike(updates), { miniStep: n + 1, gradientStep: state.gradientStep, innerOptState: cloneState(state.innerOptState), accGrads: acc }];
       }
       let out: Tree | undefined;
-      let innerOptState: unknown;
+      let innerOptState: StateOf<T> | undefined;
       try {
         [out, innerOptState] = inner.update(acc, state.innerOptState, params, extras);
       } finally {
         // The accumulated mean is ours; whatever inner returned is the caller's.
         disposeReplaced(acc, out, innerOptState);
       }
-      return [out, { miniStep: 0, gradientStep: state.gradientStep + 1, innerOptState, accGrads: treeZerosLike(updates) }];
+      return [out, { miniStep: 0, gradientStep: state.gradientStep + 1, innerOptState: innerOptState as StateOf<T>, accGrads: treeZerosLike(updates) }];
     },
   };
 });

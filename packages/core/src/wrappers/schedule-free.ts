@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { Transform } from '../transform';
+import type { StateOf, Transform } from '../transform';
 import type { Schedule } from '../schedule-types';
 import { BasinError } from '../errors';
 import { assertSameStructure, disposeReplaced, isTensor, Tree, treeClone, treeLeaves, treeMap } from '../tree';
@@ -26,7 +26,7 @@ export interface ScheduleFreeOptions {
   weightLrPower?: number;
 }
 
-export interface ScheduleFreeState {
+export interface ScheduleFreeState<S = unknown> {
   b1: number;
   /** Sum of the averaging weights so far. */
   weightSum: number;
@@ -34,7 +34,8 @@ export interface ScheduleFreeState {
   stepCount: number;
   /** Largest learning rate so far. */
   maxLr: number;
-  baseOptimizerState: unknown;
+  /** The base optimizer's state. */
+  baseOptimizerState: S;
   /** The base optimizer's iterate `z`, shaped like the params. */
   z: Tree;
 }
@@ -52,7 +53,8 @@ export interface ScheduleFreeState {
  * Turn off the base optimizer's momentum: `scheduleFree(adam({ learningRate: lr, b1: 0 }), { learningRate: lr })`,
  * or use the aliases `scheduleFreeSgd` and `scheduleFreeAdamw`.
  */
-export const scheduleFree = publicTransform('scheduleFree', function scheduleFree(base: Transform<any>, options: ScheduleFreeOptions): Transform<ScheduleFreeState> {
+// Generic over the wrapped transform (not its state) so that a union of transforms is accepted.
+export const scheduleFree = publicTransform('scheduleFree', function scheduleFree<T extends Transform<any>>(base: T, options: ScheduleFreeOptions): Transform<ScheduleFreeState<StateOf<T>>> {
   checkTransform('scheduleFree', 'base', base);
   const { learningRate, b1 = 0.9, weightLrPower = 2 } = checkOptions('scheduleFree', options, '{ learningRate: 1e-3 }');
   checkScalarOrSchedule('scheduleFree', 'learningRate', learningRate);
