@@ -140,13 +140,13 @@ describe('sam: adversary (optax.contrib.sam adv_optimizer)', () => {
     ['sgd with momentum', () => sgd({ learningRate: 0.05, momentum: 0.9 }), () => sgd64(0.05, 0.9)],
     ['adam', () => adam({ learningRate: 0.02 }), () => adam64(0.02)],
   ] as const)('chain(normalizeByGlobalNorm(), sgd({ learningRate: rho })) gives optax\'s numbers (%s), within 1e-5', (_, make, ref) => {
-    const opt = sam(make(), { adversary: chain(normalizeByGlobalNorm(), sgd({ learningRate: rho })) });
+    const opt = sam(make() as Transform<any>, { adversary: chain(normalizeByGlobalNorm(), sgd({ learningRate: rho })) });
     const traj = run(opt, 10);
     const expected = optaxSamReference(ref(), 10, { lr: () => rho, momentum: 0, reset: true });
     if (process.env.BASIN_REPORT_ERRORS) console.log(`adversary ${_}: ${maxRelError(traj, expected).toExponential(2)}`);
     expect(maxRelError(traj, expected)).toBeLessThan(1e-5);
     // It is the built-in step (w + rho g / ||g||), up to float32 rounding in another order of ops.
-    expect(maxRelError(traj, run(sam(make(), { rho }), 10))).toBeLessThan(1e-5);
+    expect(maxRelError(traj, run(sam(make() as Transform<any>, { rho }), 10))).toBeLessThan(1e-5);
   });
 
   it('the sign is optax\'s: the point is w - adversary(g), so sgd({ learningRate: -rho }) would descend to w - rho g / ||g||', () => {

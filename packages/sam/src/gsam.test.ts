@@ -55,7 +55,7 @@ describe('gsam', () => {
     ['sgd, alpha = 2', () => sgd({ learningRate: 0.1 }), () => sgd64(0.1), 2],
   ] as const)('follows a float64 reference of the paper\'s Algorithm 1 on least squares (%s), within 2e-5', (_, make, ref, alpha) => {
     const steps = 12;
-    const traj = run(gsam(make(), { rho: 0.1, alpha }), steps);
+    const traj = run(gsam(make() as Transform<any>, { rho: 0.1, alpha }), steps);
     const expected = gsamReference(ref(), steps, 0.1, alpha);
     if (process.env.BASIN_REPORT_ERRORS) console.log(`gsam ${_}: ${maxRelError(traj, expected).toExponential(2)}`);
     expect(maxRelError(traj, expected)).toBeLessThan(2e-5);

@@ -69,7 +69,7 @@ describe('lookSam', () => {
     ['sgd, k = 5, alpha = 2', () => sgd({ learningRate: 0.1 }), () => sgd64(0.1), 5, 2],
   ] as const)('follows a float64 reference of the paper\'s Algorithm 1 on least squares (%s), within 2e-5', (_, make, ref, k, alpha) => {
     const steps = 12;
-    const { traj } = run(lookSam(make(), { rho: 0.1, k, alpha }), steps);
+    const { traj } = run(lookSam(make() as Transform<any>, { rho: 0.1, k, alpha }), steps);
     const expected = lookSamReference(ref(), steps, 0.1, k, alpha);
     // float32 against float64 over 12 steps; the measured error is ~1e-6.
     if (process.env.BASIN_REPORT_ERRORS) console.log(`lookSam ${_}: ${maxRelError(traj, expected).toExponential(2)}`);
