@@ -66,10 +66,23 @@ export interface ScaleByShampooOptions {
   retryRidgeFactor?: number;
 }
 
-/** One parameter's statistics and roots: `stats[block][dim]`, `roots[block][dim]`. */
+/**
+ * One parameter's statistics and roots, per block (one block unless `blockSize` cuts the
+ * parameter) and per dimension of the block after merging (see `planLeaf`).
+ */
 export interface ShampooLeafState {
+  /**
+   * `stats[block][dim]`: the statistic of that dimension, `[n, n]` for a full one
+   * (`beta2 L + (1 - beta2) G G^T`) or `[n]` for a diagonal one (vectors, and dimensions longer
+   * than `maxPreconditionerDim`).
+   */
   stats: tf.Tensor[][];
+  /**
+   * `roots[block][dim]`: the preconditioner, the inverse p-th root of the statistic (p twice the
+   * number of dimensions), shaped like it; the identity (or ones) until the first root is taken.
+   */
   roots: tf.Tensor[][];
+  /** The grafted method's moments (`nu` for adagrad and rmsprop, `mu` and `nu` for adam). */
   grafting: GraftingLeafState;
 }
 
