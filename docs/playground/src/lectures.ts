@@ -10,7 +10,6 @@ import { drawSharpnessMeasures, type SharpnessMeasuresOptions, type SharpnessMea
 import { drawSamSwitching, type SamSwitchingOptions, type SamSwitchingResult } from './sam-switching-live';
 import { drawSamImplicitBias, type SamImplicitBiasOptions, type SamImplicitBiasResult } from './sam-implicit-bias-live';
 import { drawLrSweep, type LrSweepOptions, type LrSweepResult } from './lr-sweep-live';
-import { drawSamImplicitBias, type SamImplicitBiasOptions, type SamImplicitBiasResult } from './sam-implicit-bias-live';
 import { drawSamVsSgd, type SamVsSgdOptions, type SamVsSgdResult } from './sam-vs-sgd-live';
 
 /** What every demo reports besides its own numbers. */
@@ -105,31 +104,6 @@ export const LECTURES: Lecture[] = [
         detail: `test accuracy ERM ${last(r.erm.test)}, SAM ${last(r.sam.test)}, ERM->SAM ${last(r.switched.test)}; wrong labels fitted ERM ${last(r.erm.noisyFit)}, SAM ${last(r.sam.noisyFit)}`,
       };
     },
-  }),
-  lecture<SamImplicitBiasOptions, SamImplicitBiasResult>({
-    id: 'sam-implicit-bias',
-    label: 'SAM: lambda_max vs trace',
-    run: drawSamImplicitBias,
-    quick: { steps: 100, every: 50 },
-    verify: (r) => {
-      const end = (m: 'GD' | 'SAM' | '1-SAM') => ({ lambdaMax: r.curves[m].lambdaMax[r.steps.length - 1], trace: r.curves[m].trace[r.steps.length - 1] });
-      const [gd, samEnd, oneSam] = [end('GD'), end('SAM'), end('1-SAM')];
-      const finite = Object.values(r.curves).every((c) => [...c.loss, ...c.lambdaMax, ...c.trace].every(Number.isFinite));
-      return {
-        ok: finite && r.steps.length >= 2 && samEnd.lambdaMax < gd.lambdaMax && oneSam.trace < gd.trace,
-        detail: `lambda_max GD ${gd.lambdaMax.toFixed(2)}, SAM ${samEnd.lambdaMax.toFixed(2)}, 1-SAM ${oneSam.lambdaMax.toFixed(2)}; trace GD ${gd.trace.toFixed(1)}, SAM ${samEnd.trace.toFixed(1)}, 1-SAM ${oneSam.trace.toFixed(1)}`,
-      };
-    },
-  }),
-  lecture<LrSweepOptions, LrSweepResult>({
-    id: 'lr-sweep',
-    label: 'Learning-rate sweep: SGD, SAM, SA-SAM',
-    run: drawLrSweep,
-    quick: { learningRates: [0.01, 0.1, 1], epochs: 4, batch: 32 },
-    verify: (r) => ({
-      ok: r.runs.length === r.optimizers.length * r.learningRates.length && r.runs.every((x) => Number.isFinite(x.testAccuracy) && (x.diverged || Number.isFinite(x.trainLoss))),
-      detail: r.runs.map((x) => `${x.optimizer} ${x.learningRate}: ${(100 * x.testAccuracy).toFixed(1)}%${x.diverged ? ' (diverged)' : ''}`).join(', '),
-    }),
   }),
   lecture<SamImplicitBiasOptions, SamImplicitBiasResult>({
     id: 'sam-implicit-bias',
