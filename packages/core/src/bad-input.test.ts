@@ -400,7 +400,7 @@ const runtimeRows: BadInput[] = [
     setup: () => {
       const t = injectHyperparams(adam, { learningRate: 0.1, b1: 0.9 });
       const [p, g] = [P(), G()];
-      const s = t.init(p) as InjectedState;
+      const s = t.init(p);
       setHyperparam(s, 'b1', 1);
       return { call: () => t.update(g, s, p), keep: [p, g, s] };
     },

@@ -76,8 +76,8 @@ export type { ScaleByPolyakOptions } from './transforms/scale-by-polyak';
 export { scaleByOptimisticGradient } from './transforms/scale-by-optimistic-gradient';
 export type { ScaleByOptimisticGradientOptions, OptimisticGradientState } from './transforms/scale-by-optimistic-gradient';
 
-export { updateAndApply, setFusedUpdates, withFusedUpdates, fusedUpdatesEnabled, FUSED_UPDATES_FLAG, fusedKernelAvailable, registerJsFusedKernels, JS_KERNEL_BACKENDS, FUSED_KERNEL_NAMES, BASIN_ADAM_UPDATE, BASIN_MOMENTUM_UPDATE, BASIN_LION_UPDATE, BASIN_RMS_UPDATE, BASIN_CLIP_BY_GLOBAL_NORM } from './fused';
-export type { FusedKernelName, TailAttrs, DecayAttrs, AdamKernelAttrs, MomentumKernelAttrs, LionKernelAttrs, RmsKernelAttrs, ClipKernelAttrs } from './fused';
+export { updateAndApply, setFusedUpdates, withFusedUpdates, fusedUpdatesEnabled, FUSED_UPDATES_FLAG, fusedKernelAvailable, registerJsFusedKernels, JS_KERNEL_BACKENDS, FUSED_KERNEL_NAMES, BASIN_ADAM_UPDATE, BASIN_MOMENTUM_UPDATE, BASIN_LION_UPDATE, BASIN_RMS_UPDATE, BASIN_CLIP_BY_GLOBAL_NORM, BASIN_GLOBAL_NORM, BASIN_SCALED_ADD } from './fused';
+export type { FusedKernelName, TailAttrs, DecayAttrs, AdamKernelAttrs, MomentumKernelAttrs, LionKernelAttrs, RmsKernelAttrs, ClipKernelAttrs, GlobalNormKernelAttrs, ScaledAddKernelAttrs } from './fused';
 
 export { sgd } from './aliases/sgd';
 export type { SgdOptions, SgdOptimizerState } from './aliases/sgd';
@@ -165,7 +165,7 @@ export * from './training/model-losses';
 export { BasinOptimizer, basinOptimizer } from './training/basin-optimizer';
 export type { BasinOptimizerOptions } from './training/basin-optimizer';
 export { fitEpochs } from './training/fit';
-export type { FitOptions } from './training/fit';
+export type { FitBatchInfo, FitEpochInfo, FitOptions } from './training/fit';
 export { mulberry32 } from './training/random';
 export { outputLosses, resolveOutputLoss } from './training/losses';
 export type { OutputLoss, OutputLossName } from './training/losses';

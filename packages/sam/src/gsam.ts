@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkNumber, publicTransform, requireParams, resolveHyper, treeDispose, treeDot, treeMap, treeSumOfSquares } from '@basin/core';
-import type { Transform, Tree } from '@basin/core';
+import type { StateOf, Transform, Tree } from '@basin/core';
 import { checkPerturbationOptions, type PerturbationOptions } from './options';
 import { samGradient } from './sam';
 import { requireGradFn } from './grad-fn';
@@ -35,7 +35,7 @@ export interface GsamState<S = unknown> {
  *
  *     const opt = gsam(adamw({ learningRate: 1e-3, weightDecay: 0.3 }), { rho: 0.05, alpha: 0.1 });
  */
-export const gsam = publicTransform('gsam', function gsam<S>(base: Transform<S>, options: GsamOptions): Transform<GsamState<S>> {
+export const gsam = publicTransform('gsam', function gsam<T extends Transform<any>>(base: T, options: GsamOptions): Transform<GsamState<StateOf<T>>> {
   const owner = 'gsam';
   checkBaseTransform(owner, base);
   const { alpha, ...perturbation } = optionsRecord(owner, options, '{ rho: 0.05, alpha: 0.1 }');

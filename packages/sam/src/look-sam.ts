@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { checkNumber, publicTransform, requireParams, resolveHyper, treeDispose, treeDot, treeGlobalNorm, treeMap, treeSumOfSquares } from '@basin/core';
-import type { Transform, Tree } from '@basin/core';
+import type { StateOf, Transform, Tree } from '@basin/core';
 import { checkPerturbationOptions, type PerturbationOptions } from './options';
 import { samGradient } from './sam';
 import { requireGradFn } from './grad-fn';
@@ -40,7 +40,7 @@ export interface LookSamState<S = unknown> {
  *
  *     const opt = lookSam(sgd({ learningRate: 0.1, momentum: 0.9 }), { rho: 0.05, k: 5, alpha: 0.7 });
  */
-export const lookSam = publicTransform('lookSam', function lookSam<S>(base: Transform<S>, options: LookSamOptions): Transform<LookSamState<S>> {
+export const lookSam = publicTransform('lookSam', function lookSam<T extends Transform<any>>(base: T, options: LookSamOptions): Transform<LookSamState<StateOf<T>>> {
   const owner = 'lookSam';
   checkBaseTransform(owner, base);
   const { k, alpha, ...perturbation } = optionsRecord(owner, options, '{ rho: 0.05, k: 5, alpha: 0.7 }');

@@ -3,7 +3,7 @@ import {
   assertSameStructure, BasinError, checkNumber, describeValue, entryPoint, publicTransform, requireParams, resolveHyper, treeAdd,
   treeAddScaled, treeDispose, treeGlobalNorm, treeMap,
 } from '@basin/core';
-import type { GradFn, Transform, Tree } from '@basin/core';
+import type { GradFn, StateOf, Transform, Tree } from '@basin/core';
 import { checkPerturbationOptions, PerturbationOptions, ResolvedPerturbation, resolvePerturbation } from './options';
 import { ascentStep } from './perturbation';
 import { gradientsAt, requireGradFn } from './grad-fn';
@@ -54,7 +54,7 @@ const PERTURBATION_OPTIONS = ['rho', 'p', 'normalize', 'adaptive', 'eta', 'eps']
  *
  *     const opt = sam(adam({ learningRate: 1e-3 }), { rho: 0.05 });
  */
-export const sam = publicTransform('sam', function sam<S>(base: Transform<S>, options: SamOptions = {}): Transform<SamState<S>> {
+export const sam = publicTransform('sam', function sam<T extends Transform<any>>(base: T, options: SamOptions = {}): Transform<SamState<StateOf<T>>> {
   const owner = 'sam';
   checkBaseTransform(owner, base);
   const { adversary, resetAdversaryState, ...perturbation } = optionsRecord(owner, options, '{ rho: 0.05 }');

@@ -17,7 +17,7 @@ describe('publicTransform', () => {
     const grads = makeTree(2);
     const foreign = adam({ learningRate: 0.1 }).init(params);
     const snap = snapshot([params, grads, foreign]);
-    expectBasinError(() => sgd({ learningRate: 0.1, momentum: 0.9 }).update(grads, foreign, params), /^sgd: the state was made by adam, not by sgd; pass the state from this sgd's init\(params\)$/);
+    expectBasinError(() => sgd({ learningRate: 0.1, momentum: 0.9 }).update(grads, foreign as never, params), /^sgd: the state was made by adam, not by sgd; pass the state from this sgd's init\(params\)$/);
     // The case: a chain that used to dispose four of the caller's tensors.
     expectBasinError(() => chain(clipByGlobalNorm(1), scaleByAdam()).update(grads, foreign as never, params), /^chain: the state was made by adam, not by chain/);
     expectIntact(snap);
