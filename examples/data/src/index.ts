@@ -57,5 +57,5 @@ export function loadMnist({ trainCount = 8000, testCount = 2000, seed = 0 }: Mni
 export function accuracy(predictions: tf.Tensor, oneHot: tf.Tensor): number {
   return tf.tidy(() => tf.mean(tf.cast(tf.equal(tf.argMax(predictions, -1), tf.argMax(oneHot, -1)), 'float32')).dataSync()[0]);
 }
-export { progressBar, type ProgressBar } from './progress';
+export { fitWithProgressBar, progressBar, type ProgressBar } from './progress';
 export { mnistNodeConvNet, sameStart, fitWithValidation, type FitData, type FitRun, type FitRunOptions } from './conv-net';

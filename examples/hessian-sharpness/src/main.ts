@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '@basin/backends';
 import { ModelTrainer, sgd, treeDispose, type Tree } from '@basin/core';
-import { accuracy, loadMnist, progressBar, type ProgressBar } from '@basin/example-data';
+import { accuracy, fitWithProgressBar, loadMnist, progressBar, type ProgressBar } from '@basin/example-data';
 import {
   densityPlot,
   directionalSharpness,
@@ -85,18 +85,9 @@ async function main(): Promise<void> {
     const model = buildModel();
     const trainer = new ModelTrainer(model, { transform, loss: 'softmaxCrossEntropy' });
     const start = Date.now();
-    let bar: ProgressBar | undefined;
-    const history = await trainer
-      .fit(data.xTrain, data.yTrain, {
-        epochs: EPOCHS,
-        batchSize: 32,
-        seed: 7,
-        onBatchEnd: ({ epoch, epochs, batch, batches, loss }) => {
-          bar ??= progressBar(`${name} training`, epochs * batches);
-          bar.update(epoch * batches + batch + 1, { epoch: `${epoch + 1}/${epochs}`, loss: loss.toFixed(4) });
-        },
-      })
-      .finally(() => bar?.stop());
+    const history = await fitWithProgressBar(`${name} training`, (onBatchEnd) =>
+      trainer.fit(data.xTrain, data.yTrain, { epochs: EPOCHS, batchSize: 32, seed: 7, onBatchEnd }),
+    );
     trainer.dispose();
     console.log(`${name}: epoch ${EPOCHS}/${EPOCHS} loss ${history[history.length - 1].toFixed(4)}`);
     runs.push({ name, model, seconds: (Date.now() - start) / 1000, trainLoss: history[history.length - 1] });

@@ -6,8 +6,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { adam, type FitOptions, LayersModelLike, ModelTrainer, sgd } from '@basin/core';
-import { progressBar, type ProgressBar } from '@basin/example-data';
+import { adam, LayersModelLike, ModelTrainer, sgd } from '@basin/core';
+import { fitWithProgressBar, progressBar } from '@basin/example-data';
 import {
   Curve,
   curveVsLineSvg,
@@ -33,18 +33,6 @@ const arg = (name: string, fallback: string): string => {
 const OUT = path.join(__dirname, '..', 'out');
 const DOCS = path.join(__dirname, '..', '..', '..', 'packages', 'curve-finding', 'docs');
 const log = (...a: unknown[]): void => console.log(`[${(process.uptime()).toFixed(0)}s]`, ...a);
-
-/** A terminal progress bar over a whole fit, fed by its onBatchEnd; stop() it when the fit ends. */
-function fitProgress(label: string): { onBatchEnd: NonNullable<FitOptions['onBatchEnd']>; stop(): void } {
-  let bar: ProgressBar | undefined;
-  return {
-    onBatchEnd: ({ epoch, epochs, batch, batches, loss }) => {
-      bar ??= progressBar(label, epochs * batches);
-      bar.update(epoch * batches + batch + 1, { epoch: `${epoch + 1}/${epochs}`, loss: loss.toFixed(4) });
-    },
-    stop: () => bar?.stop(),
-  };
-}
 
 function mlp(seed: number): tf.Sequential {
   const model = tf.sequential();
@@ -83,8 +71,7 @@ async function main(): Promise<void> {
   for (const seed of [1, 2]) {
     const model = mlp(seed);
     const trainer = new ModelTrainer(asCore(model), { transform: adam({ learningRate: 2e-3 }), loss: 'categoricalCrossentropy' });
-    const bar = fitProgress(`endpoint seed ${seed}`);
-    const history = await trainer.fit(train.x, train.y, { epochs, batchSize: 64, seed, onBatchEnd: bar.onBatchEnd }).finally(bar.stop);
+    const history = await fitWithProgressBar(`endpoint seed ${seed}`, (onBatchEnd) => trainer.fit(train.x, train.y, { epochs, batchSize: 64, seed, onBatchEnd }));
     const e = evaluator(modelWeights(model)) as { train: { loss: number; accuracy: number }; test: { loss: number; accuracy: number } };
     log(`endpoint seed ${seed}: last epoch loss ${history[history.length - 1].toFixed(4)}, train loss ${e.train.loss.toFixed(4)}, test accuracy ${(100 * e.test.accuracy).toFixed(1)}%`);
     endpoints.push(modelWeights(model));
@@ -109,16 +96,15 @@ async function main(): Promise<void> {
     loss: 'categoricalCrossentropy',
     seed: 3,
   });
-  const curveBar = fitProgress('curve training');
-  await curveTrainer
-    .fit(train.x, train.y, {
+  await fitWithProgressBar('curve training', (onBatchEnd) =>
+    curveTrainer.fit(train.x, train.y, {
       epochs: curveEpochs,
       batchSize: 64,
       seed: 3,
-      onBatchEnd: curveBar.onBatchEnd,
+      onBatchEnd,
       onEpochEnd: ({ epoch, loss, seconds }) => log(`curve epoch ${epoch + 1}/${curveEpochs}: mean loss over random t ${loss.toFixed(4)} (${seconds.toFixed(1)} s)`),
-    })
-    .finally(curveBar.stop);
+    }),
+  );
   const curvePath = curve.path(curveTrainer.params);
   const curveEval = await evaluateWithBar('curve', curvePath);
 
