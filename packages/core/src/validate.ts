@@ -80,8 +80,17 @@ export function checkFunction(owner: string, name: string, value: unknown): void
   if (typeof value !== 'function') fail(owner, name, 'a function', value === undefined ? 'undefined' : value);
 }
 
-/** Checks a boolean option: `true` or `false`, nothing truthy or falsy (`'no'`, `0`). */
-export function checkBoolean(owner: string, name: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') throw new BasinError(`${owner}: ${name} must be true or false, got ${describeValue(value)}`);
+/**
+ * Checks a boolean option: `true` or `false`, nothing truthy or falsy (`'no'`, `0`). With a
+ * `fallback`, `undefined` gives it; `describe` words a wrong value (default `describeValue`).
+ */
+export function checkBoolean(
+  owner: string,
+  name: string,
+  value: unknown,
+  { fallback, describe = describeValue }: { fallback?: boolean; describe?: (value: unknown) => string } = {},
+): boolean {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'boolean') throw new BasinError(`${owner}: ${name} must be true or false, got ${describe(value)}`);
   return value;
 }

@@ -1,13 +1,20 @@
-// Argument checks shared by @basin/curve-finding's entry points. Each throws a BasinError that
-// starts with the public name (`owner`) and names the parameter or tree path and what was expected.
-import { assertSameStructure, BasinError, describePath, describeValue, isTensor, Tree, TreeLeaf, treeLeaves } from '@basin/core';
+// Argument checks of @basin/curve-finding's entry points. Each throws a BasinError that starts
+// with the public name (`owner`) and names the parameter or tree path and what was expected. The
+// checks other packages share come from @basin/core; `checkFn`, `oneOf` and `checkBoolean` are
+// core's, bound here to this package's `describeGot` (which alone says 'a disposed tensor').
+import {
+  BasinError,
+  checkBoolean as checkBooleanOption,
+  checkFn as checkFunctionArgument,
+  describeArgument,
+  isTensor,
+  oneOf as oneOfStrings,
+} from '@basin/core';
 
-/** What a value is, for messages (functions by name, strings quoted, everything else as core describes it). */
+/** What a value is, for messages: core's `describeArgument`, and 'a disposed tensor' for one. */
 export function describeGot(value: unknown): string {
-  if (typeof value === 'function') return `the function ${(value as { name?: string }).name || '(anonymous)'}`;
-  if (typeof value === 'string') return `'${value}'`;
   if (isTensor(value) && value.isDisposed) return 'a disposed tensor';
-  return describeValue(value);
+  return describeArgument(value);
 }
 
 /** True for a plain record (not null, an array or a tensor). */
@@ -22,55 +29,19 @@ export function optionsRecord<O extends object>(owner: string, options: O | unde
   return options as O;
 }
 
-/** Leaves of a weight tree, refusing anything but live float32 tensors (the error names the path). */
-export function floatLeaves(owner: string, what: string, tree: unknown, { allowEmpty = false } = {}): TreeLeaf[] {
-  if (tree === undefined || tree === null) throw new BasinError(`${owner}: ${what} must be a tree of float32 tensors, got ${tree}`);
-  const leaves = treeLeaves(tree as Tree, undefined, what);
-  for (const { path, leaf } of leaves) {
-    if (leaf.isDisposed) throw new BasinError(`${owner}: ${what} at ${describePath(path)} is a disposed tensor`);
-    if (leaf.dtype !== 'float32') {
-      throw new BasinError(`${owner}: ${what} at ${describePath(path)} has dtype ${leaf.dtype}; expected float32 (cast it with tf.cast(x, 'float32'))`);
-    }
-  }
-  if (!allowEmpty && leaves.length === 0) throw new BasinError(`${owner}: ${what} has no tensors`);
-  return leaves;
-}
-
-/**
- * Checks a weight tree against a reference: float32 leaves, the same record keys (in any insertion
- * order), array lengths and shapes. The error names the first difference.
- */
-export function checkMatches(owner: string, reference: Tree, referenceName: string, tree: unknown, name: string, prefix = ''): void {
-  floatLeaves(owner, name, tree, { allowEmpty: true });
-  try {
-    assertSameStructure(reference, tree as Tree, [referenceName, name]);
-  } catch (e) {
-    throw new BasinError(`${owner}: ${prefix}${(e as Error).message}`);
-  }
-}
-
 /** A function argument (`undefined` allowed when `optional`). */
-export function checkFn(owner: string, name: string, value: unknown, expected = 'a function', optional = false): void {
-  if (optional && value === undefined) return;
-  if (typeof value !== 'function') throw new BasinError(`${owner}: ${name} must be ${expected}${optional ? ' or undefined' : ''}, got ${describeGot(value)}`);
+export function checkFn(owner: string, name: string, value: unknown, expected?: string, optional?: boolean): void {
+  checkFunctionArgument(owner, name, value, expected, optional, describeGot);
 }
 
 /** One of a few string values (`undefined` gives the default). */
 export function oneOf<T extends string>(owner: string, name: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
-    const list = allowed.map((a) => `'${a}'`);
-    const spelled = list.length === 2 ? `${list[0]} or ${list[1]}` : `${list.slice(0, -1).join(', ')} or ${list[list.length - 1]}`;
-    throw new BasinError(`${owner}: ${name} must be ${spelled}, got ${describeGot(value)}`);
-  }
-  return value as T;
+  return oneOfStrings(owner, name, value, allowed, fallback, describeGot);
 }
 
 /** A boolean option (`undefined` gives the default). */
 export function checkBoolean(owner: string, name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new BasinError(`${owner}: ${name} must be true or false, got ${describeGot(value)}`);
-  return value;
+  return checkBooleanOption(owner, name, value, { fallback, describe: describeGot });
 }
 
 /** A live tensor with a first (row) dimension. */

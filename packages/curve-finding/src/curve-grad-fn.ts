@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, entryPoint, GradFn, isTensor, runEntryPoint, Tree, treeDispose, treeMap, treeSumOfSquares } from '@basin/core';
+import { BasinError, checkNumber, entryPoint, GradFn, isTensor, runEntryPoint, Tree, treeDispose, treeMap, treeSumOfSquares, checkMatches } from '@basin/core';
 import { checkCurve, Curve, CurveParams } from './curve';
-import { checkFn, checkMatches, describeGot, isRecord } from './checks';
+import { checkFn, describeGot, isRecord } from './checks';
 
 /**
  * A `GradFn` on curve params at a fixed t, from a `GradFn` on the network's own weights

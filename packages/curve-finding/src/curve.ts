@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, runEntryPoint, Tree, treeClone, treeDispose, treeFlatten, treeMap, treeUnflatten } from '@basin/core';
+import { BasinError, checkNumber, runEntryPoint, Tree, treeClone, treeDispose, treeFlatten, treeMap, treeUnflatten, checkMatches, floatLeaves } from '@basin/core';
 import { curveCoefficients, CurveKind } from './coefficients';
 import type { Path } from './path';
-import { checkBoolean, checkMatches, describeGot, floatLeaves, isRecord, oneOf, optionsRecord } from './checks';
+import { checkBoolean, describeGot, isRecord, oneOf, optionsRecord } from './checks';
 
 export interface CurveOptions {
   /** `'bezier'` (default) or `'polychain'`. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, entryPoint, isTensor, LossFn, runEntryPoint, Tree, treeDispose } from '@basin/core';
+import { BasinError, checkNumber, entryPoint, isTensor, LossFn, runEntryPoint, Tree, treeDispose, floatLeaves } from '@basin/core';
 import { checkPath, linspace01, Path, pointOf, segmentLength } from './path';
-import { checkFn, describeGot, floatLeaves, isRecord, optionsRecord } from './checks';
+import { checkFn, describeGot, isRecord, optionsRecord } from './checks';
 
 /** Loss (and accuracy where known) of one weight set on one data split. */
 export interface PointMetrics {

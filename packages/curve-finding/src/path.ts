@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, entryPoint, runEntryPoint, Tree, treeClone, treeDispose, treeGlobalNorm, treeMap, treeSub } from '@basin/core';
-import { checkMatches, describeGot, floatLeaves, isRecord } from './checks';
+import { BasinError, checkNumber, entryPoint, runEntryPoint, Tree, treeClone, treeDispose, treeGlobalNorm, treeMap, treeSub, checkMatches, floatLeaves } from '@basin/core';
+import { describeGot, isRecord } from './checks';
 
 /** A path through weight space: `pointAt(t)` for `t` in [0, 1] returns fresh tensors the caller owns. */
 export interface Path {

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, entryPoint, runEntryPoint, Tree, treeClone, treeDispose, treeDot, treeGlobalNorm, treeMap, treeSub } from '@basin/core';
+import { BasinError, checkNumber, entryPoint, runEntryPoint, Tree, treeClone, treeDispose, treeDot, treeGlobalNorm, treeMap, treeSub, checkMatches, floatLeaves } from '@basin/core';
 import { checkEvaluation, PointEvaluation, PointEvaluator } from './evaluate';
 import type { Path } from './path';
 import { checkPath, linspace01, pointOf } from './path';
-import { checkFn, checkMatches, describeGot, floatLeaves, isRecord, optionsRecord } from './checks';
+import { checkFn, describeGot, isRecord, optionsRecord } from './checks';
 
 /**
  * The 2-D plane through three weight sets (Garipov et al. 2018, figure 1; the reference's

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, LossFn, Tree, checkNumber, entryPoint, isTensor, runEntryPoint, treeDispose, treeFlatten, treeFromVector, treeToVector, treeUnflatten } from '@basin/core';
+import { BasinError, LossFn, Tree, checkNumber, entryPoint, isTensor, runEntryPoint, treeDispose, treeFlatten, treeFromVector, treeToVector, treeUnflatten, describeArgument as describeGot, oneOf } from '@basin/core';
 import { tidyTree } from './tidy-tree';
 import { assertVectorMatches, functionObjective, Objective } from './objective';
-import { checkObjective, describeGot, oneOf, optionsRecord } from './checks';
+import { checkObjective, optionsRecord } from './checks';
 
 export type HvpMode = 'exact' | 'finiteDifference';
 

@@ -20,11 +20,16 @@ import {
   treeScale,
   treeSize,
   treeUnflatten,
+  checkFn,
+  checkMatches,
+  describeArgument as describeGot,
+  floatLeaves,
+  oneOf,
 } from '@basin/core';
 import type { LayersModelLike, ModelAdapter, ModelBatch, OutputLoss, OutputLossName } from '@basin/core';
 import { withSecondOrderGradients } from './second-order/registry';
 import { tidyTree } from './tidy-tree';
-import { checkFn, checkMatches, describeGot, floatLeaves, oneOf, optionsRecord } from './checks';
+import { optionsRecord } from './checks';
 
 /**
  * A loss over a params tree, averaged over some data, at a base point `params`. Every Hessian

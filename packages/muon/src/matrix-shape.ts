@@ -1,5 +1,4 @@
-import { BasinError, describePath, entryPoint } from '@basin/core';
-import { checkShape } from './checks';
+import { BasinError, describePath, entryPoint, checkShape } from '@basin/core';
 
 /** How Muon sees a parameter: a `[fanIn, fanOut]` matrix. */
 export interface MatrixView {

@@ -17,8 +17,11 @@ import {
   type ScalarOrSchedule,
   type Transform,
   type Tree,
+  checkBoolean,
+  checkedMask,
+  checkKnownOptions as checkOptions,
 } from '@basin/core';
-import { checkBoolean, checkedMask, checkOptions, withPathCheck } from './checks';
+import { withPathCheck } from './checks';
 import { checkExclude, muonLabels, type MuonExclude, type MuonLabel } from './muon-labels';
 import { checkMuonOptions, makeScaleByMuon, muonStatePaths, SCALE_BY_MUON_OPTIONS, type MuonState, type ScaleByMuonOptions } from './scale-by-muon';
 

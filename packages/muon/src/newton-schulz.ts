@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, describeValue, entryPoint } from '@basin/core';
-import { checkFloatTensor, checkOptions } from './checks';
+import { BasinError, checkNumber, describeValue, entryPoint, checkFloatTensor, checkKnownOptions as checkOptions } from '@basin/core';
 
 /** One quintic step's coefficients `(a, b, c)`: `X <- a X + b (X X^T) X + c (X X^T)^2 X`. */
 export type NewtonSchulzCoefficients = readonly [number, number, number];

@@ -12,8 +12,10 @@ import {
   assertUpdatesMatch,
   type Transform,
   type Tree,
+  checkBoolean,
+  checkKnownOptions as checkOptions,
 } from '@basin/core';
-import { checkBoolean, checkOptions, pathShapes, withPathCheck } from './checks';
+import { pathShapes, withPathCheck } from './checks';
 import { viewOf, type MatrixView } from './matrix-shape';
 import { makePlan, NEWTON_SCHULZ_OPTIONS, orthogonalize, type NewtonSchulzOptions } from './newton-schulz';
 

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, entryPoint } from '@basin/core';
-import { checkShape } from './checks';
+import { checkNumber, entryPoint, checkShape } from '@basin/core';
 
 /**
  * Merges adjacent dimensions while their product stays at most `maxDim`, and drops size-1

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, entryPoint } from '@basin/core';
-import { checkBoolean, checkFloatTensor, checkOptions } from './checks';
+import { BasinError, checkNumber, entryPoint, checkBoolean, checkFloatTensor, checkKnownOptions as checkOptions } from '@basin/core';
 
 export interface InversePthRootOptions {
   /** Added to the diagonal before the root is taken: the root is of `A + ridgeEpsilon I`. Default 0. */

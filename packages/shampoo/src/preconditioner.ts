@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, describeValue, entryPoint } from '@basin/core';
+import { BasinError, checkNumber, describeValue, entryPoint, checkBoolean, checkShape } from '@basin/core';
 import { BlockGrid, blockGrid, blockShapes, mergeDims, squeezeDims } from './blocking';
-import { checkBoolean, checkShape } from './checks';
 import { coupledNewtonRoot, InversePthRootOptions } from './inverse-pth-root';
 
 /** A dimension's statistic: a full `n x n` matrix, or only its diagonal (`n` entries). */

@@ -12,9 +12,11 @@ import {
   type Extras,
   type Transform,
   type Tree,
+  checkBoolean,
+  checkKnownOptions as checkOptions,
+  uniqueLeaves,
 } from '@basin/core';
 import { joinBlocks, splitBlocks } from './blocking';
-import { checkBoolean, checkOptions, uniqueLeaves } from './checks';
 import { GRAFTING_TYPES, graftingStep, graftNorm, GraftingLeafState, GraftingOptions, GraftingType, initGraftingLeaf } from './grafting';
 import {
   blockStatistic,

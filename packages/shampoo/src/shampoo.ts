@@ -17,8 +17,10 @@ import {
   type ScalarOrSchedule,
   type TraceState,
   type Transform,
+  checkBoolean,
+  checkedMask,
+  checkKnownOptions as checkOptions,
 } from '@basin/core';
-import { checkBoolean, checkedMask, checkOptions } from './checks';
 import {
   makeScaleByShampoo,
   resolveShampooOptions,

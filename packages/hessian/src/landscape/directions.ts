@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, entryPoint, Tree, treeUnflatten } from '@basin/core';
+import { checkNumber, entryPoint, Tree, treeUnflatten, floatLeaves, oneOf } from '@basin/core';
 import { VectorRandom } from '../random';
 import { tidyTree } from '../tidy-tree';
-import { floatLeaves, oneOf, optionsRecord } from '../checks';
+import { optionsRecord } from '../checks';
 
 export interface DirectionOptions {
   seed?: number;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, entryPoint, Tree, treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
-import { checkMatches, checkObjective, checkProgress, describeGot, optionsRecord } from '../checks';
+import { BasinError, checkNumber, entryPoint, Tree, treeDispose, treeFlatten, treeUnflatten, checkMatches, describeArgument as describeGot } from '@basin/core';
+import { checkObjective, checkProgress, optionsRecord } from '../checks';
 import type { Objective } from '../objective';
 import type { ProgressCallback } from '../progress';
 import { take } from '../linalg/vectors';

@@ -1,5 +1,4 @@
-import { BasinError, entryPoint } from '@basin/core';
-import { describeGot } from '../checks';
+import { BasinError, entryPoint, describeArgument as describeGot } from '@basin/core';
 
 const isArrayLike = (x: unknown): x is ArrayLike<number> =>
   Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));

@@ -2,10 +2,10 @@
 // the playground); @basin/hessian re-exports its `lineChart`, `heatMap` and `densityPlot`, which
 // take `lossSlice1D`, `lossSlice2D` and `spectralDensity` results as they are. The three names
 // below are the earlier API, kept as thin wrappers.
-import { BasinError, entryPoint } from '@basin/core';
+import { BasinError, entryPoint, describeArgument as describeGot } from '@basin/core';
 import { densityPlot, heatMap, lineChart, type LineChartOptions, type Series } from '@basin/plot';
 import type { SpectralDensity } from '../spectrum/density';
-import { describeGot, optionsRecord } from '../checks';
+import { optionsRecord } from '../checks';
 
 export type { Series } from '@basin/plot';
 /** Options of `lineChartSvg`, `densitySvg` and `heatmapSvg`: those of @basin/plot's `lineChart`. */

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { entryPoint } from '@basin/core';
-import { checkFn } from '../checks';
+import { entryPoint, checkFn } from '@basin/core';
 import { activationGrads } from './activations';
 import { convGrads } from './conv';
 import { customGradOpGrads } from './custom-grad-ops';

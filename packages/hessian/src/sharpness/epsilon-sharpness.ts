@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, entryPoint, mulberry32, Tree, treeDispose, treeFlatten, treeUnflatten } from '@basin/core';
-import { checkObjective, checkProgress, oneOf, optionsRecord } from '../checks';
+import { checkNumber, entryPoint, mulberry32, Tree, treeDispose, treeFlatten, treeUnflatten, oneOf } from '@basin/core';
+import { checkObjective, checkProgress, optionsRecord } from '../checks';
 import type { Objective } from '../objective';
 import type { ProgressCallback } from '../progress';
 import { take } from '../linalg/vectors';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { checkNumber, entryPoint } from '@basin/core';
-import { checkBoolean, checkedMatvec, checkOperator, checkProgress, oneOf, optionsRecord } from '../checks';
+import { checkNumber, entryPoint, oneOf } from '@basin/core';
+import { checkBoolean, checkedMatvec, checkOperator, checkProgress, optionsRecord } from '../checks';
 import type { LinearOperator } from '../hessian';
 import { tridiagonalEigen } from '../linalg/tridiagonal';
 import { combine, dot, norm, orthogonalize } from '../linalg/vectors';

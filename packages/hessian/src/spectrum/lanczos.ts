@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, entryPoint, isTensor } from '@basin/core';
+import { BasinError, checkNumber, entryPoint, isTensor, checkFn, describeArgument as describeGot } from '@basin/core';
 import type { LinearOperator } from '../hessian';
-import { checkedMatvec, checkFn, checkOperator, describeGot } from '../checks';
+import { checkedMatvec, checkOperator } from '../checks';
 import { dot, norm, orthogonalize } from '../linalg/vectors';
 
 /** The Lanczos tridiagonal T (diagonal `alpha`, off-diagonal `beta`) and its orthonormal basis. */
