@@ -11,7 +11,8 @@ import { mulberry32, sgd, Trainer, type Transform } from '@basin/core';
 import { saSam } from '@basin/sa-sam';
 import { sam } from '@basin/sam';
 import { COLORS, drawChart, makeCanvas, nextFrame } from './phenomena-chart';
-import { classifierHits, classifierLoss, epochOrder, gaussianMixture, initClassifier, mean, oneHot, trainEpoch, type Classification } from './sam-switching-live';
+import { epochOrder, type Rows } from './minibatches';
+import { classifierHits, classifierLoss, gaussianMixture, initClassifier, mean, oneHot, trainEpoch } from './sam-switching-live';
 
 export interface LrSweepOptions {
   /** Learning rates (SA-SAM's eta_0). Default 0.003 to 3, 7 values. */
@@ -76,7 +77,7 @@ export async function drawLrSweep(el: HTMLElement, options: LrSweepOptions = {})
   const rand = mulberry32(seed + 3);
   const noisyLabels = labels.slice();
   for (const i of epochOrder(n, seed + 4, 0).subarray(0, Math.round(noise * n))) noisyLabels[i] = (labels[i] + 1 + Math.floor(rand() * (classes - 1))) % classes;
-  const train: Classification = { x: train0.x, y: oneHot(noisyLabels, classes) };
+  const train: Rows = { x: train0.x, y: oneHot(noisyLabels, classes) };
   tf.dispose(train0.y);
   const init = initClassifier(dims, hidden, classes, seed + 5);
   const names = Object.keys(OPTIMIZERS);
@@ -103,7 +104,7 @@ export async function drawLrSweep(el: HTMLElement, options: LrSweepOptions = {})
         if (signal?.aborted) break;
         draw(`training ${name} at learning rate ${lr}...`);
         await nextFrame();
-        const trainer = new Trainer<Classification>({ transform: OPTIMIZERS[name](lr, rho), loss: classifierLoss, params: init, checkFinite: false });
+        const trainer = new Trainer<Rows>({ transform: OPTIMIZERS[name](lr, rho), loss: classifierLoss, params: init, checkFinite: false });
         let diverged = false;
         try {
           for (let e = 0; e < epochs && !diverged; e++) {

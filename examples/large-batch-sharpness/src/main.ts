@@ -10,7 +10,7 @@
 //
 //   npx tsx examples/large-batch-sharpness/src/main.ts            # full: 4,096 digits, MLP 784-128-128-10 (a few minutes)
 //   npx tsx examples/large-batch-sharpness/src/main.ts --quick    # CI: 2,048 digits, MLP 784-64-64-10
-//   options: --n 4096 --hidden 128 --epochs 10 --lr 0.05 --backend wasm|cpu --out DIR
+//   options: --n 4096 --test 2000 --hidden 128 --epochs 10 --lr 0.05 --backend wasm|cpu --out DIR
 //
 // Runs (SGD with momentum 0.9, constant learning rate, same initial weights, batch norm):
 //   SB      batch 64, lr, E epochs
@@ -21,29 +21,24 @@
 // 5e-4, @basin/hessian's epsilonSharpness) on the training loss, and the two linear paths
 // SB -> LB and SB -> Hoffer for a in [-1, 2]. Batch-norm statistics are population statistics
 // of the training digits, recomputed at every point of a path.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
+import { useBackend, type BackendRequest } from '@basin/backends';
 import { mulberry32, sgd, Trainer, treeClone, treeDispose, type Tree } from '@basin/core';
-import { loadMnist, progressBar } from '@basin/example-data';
+import { commandLine, loadMnist, progressBar } from '@basin/example-data';
 import { epsilonSharpness, functionObjective } from '@basin/hessian';
 import { lineChart, panels } from '@basin/plot';
 import { crossEntropy, evaluate, initParams, logitsInfer, logitsTrain, populationStats, type Batch, type Params } from './model';
 
-const argv = process.argv.slice(2);
-const QUICK = argv.includes('--quick');
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
+const cli = commandLine(process.argv.slice(2));
+const QUICK = cli.flag('quick');
 
-const N = Number(arg('n', QUICK ? '2048' : '4096'));
-const N_TEST = Number(arg('test', QUICK ? '1000' : '2000'));
-const HIDDEN = Number(arg('hidden', QUICK ? '64' : '128'));
-const EPOCHS = Number(arg('epochs', QUICK ? '3' : '10'));
-const LR = Number(arg('lr', '0.05'));
+const N = cli.number('n', QUICK ? 2048 : 4096);
+const N_TEST = cli.number('test', QUICK ? 1000 : 2000);
+const HIDDEN = cli.number('hidden', QUICK ? 64 : 128);
+const EPOCHS = cli.number('epochs', QUICK ? 3 : 10);
+const LR = cli.number('lr', 0.05);
 const SB = 64;
 const LB = 512;
 const GHOST = 128;
@@ -194,7 +189,7 @@ function linePath(from: Params, to: Params, data: Batch, test: Batch): { train: 
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const backend = (await useBackend(arg('backend', 'wasm') as never)).name;
+  const backend = (await useBackend(cli.string('backend', 'wasm') as BackendRequest)).name;
   const mnist = loadMnist({ trainCount: N, testCount: N_TEST, seed: 0 });
   const data: Batch = { x: mnist.xTrain, y: mnist.yTrain };
   const test: Batch = { x: mnist.xTest, y: mnist.yTest };
@@ -254,8 +249,7 @@ async function main(): Promise<void> {
     `training-loss change half a path length outwards: SB end (a = -0.5) ${signed(riseLb.sb)}, LB end (a = 1.5) ${signed(riseLb.other)}; on the Hoffer path SB end ${signed(riseHoffer.sb)}, Hoffer end ${signed(riseHoffer.other)}`,
   );
 
-  const out = QUICK ? arg('out', mkdtempSync(path.join(tmpdir(), 'basin-large-batch-'))) : arg('out', path.join(__dirname, '..'));
-  mkdirSync(out, { recursive: true });
+  const out = cli.outputFolder({ quick: QUICK, folder: path.join(__dirname, '..'), tempPrefix: 'basin-large-batch-' });
   const pathChart = (p: typeof toLb, to: string) =>
     lineChart(
       [

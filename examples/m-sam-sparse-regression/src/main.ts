@@ -3,7 +3,7 @@
 // unnormalised) on a 3-sparse regression with n = 20, d = 30, initial scale 0.02, step size 5/d,
 // 10,000 full-batch steps. The paper's claim: 1-SAM generalises far better than GD and n-SAM.
 //
-//   npx tsx examples/m-sam-sparse-regression/src/main.ts [--steps 10000] [--rho 0.1] [--backend cpu|wasm] [--seed 0]
+//   npx tsx examples/m-sam-sparse-regression/src/main.ts [--steps 10000] [--rho 0.1 (or a list: 0.05,0.1)] [--backend cpu|wasm] [--seed 0]
 //
 // Training runs through Basin (sgd, sam, mSam on TF.js's CPU backend, float32); a float64
 // transcription of the same updates runs beside it as a cross-check. Writes an SVG of the test
@@ -14,15 +14,11 @@ import path from 'node:path';
 import { sgd, Trainer, treeDispose, type Transform, type Tree } from '@basin/core';
 import { sam } from '@basin/sam';
 import { mSam } from '@basin/m-sam';
-import { progressBar } from '@basin/example-data';
+import { commandLine, progressBar } from '@basin/example-data';
 import { lineChart } from '@basin/plot';
 import { makeSparseRegression, mse } from './problem';
 import { referenceRun } from './reference';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
 
 type Params = { u: tf.Tensor1D; v: tf.Tensor1D };
 type Batch = { X: tf.Tensor2D; y: tf.Tensor1D };
@@ -36,14 +32,16 @@ const loss = (params: Tree, batch: Batch): tf.Scalar =>
     return tf.mul(0.5, tf.mean(tf.square(residual))) as tf.Scalar;
   });
 
+const cli = commandLine(process.argv.slice(2));
+
 async function main(): Promise<void> {
-  const backend = arg('backend', 'cpu');
+  const backend = cli.choice('backend', 'cpu', ['cpu', 'wasm']);
   if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   await tf.setBackend(backend);
   await tf.ready();
-  const steps = Number(arg('steps', '10000'));
-  const rhos = arg('rho', '0.1').split(',').map(Number);
-  const seed = Number(arg('seed', '0'));
+  const steps = cli.number('steps', 10000);
+  const rhos = cli.numberList('rho', [0.1]);
+  const seed = cli.number('seed', 0);
   const alpha = 0.02;
   const problem = makeSparseRegression({ seed });
   const { n, d } = problem;

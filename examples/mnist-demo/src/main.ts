@@ -8,7 +8,7 @@
 //   npm run demo -- --model mlp                               # a small MLP, seconds
 import * as tf from '@tensorflow/tfjs';
 import { useBackend, type BackendName } from '@basin/backends';
-import { fitWithValidation, loadMnist, sameStart, type FitRun } from '@basin/example-data';
+import { commandLine, fitWithValidation, loadMnist, sameStart, type FitRun } from '@basin/example-data';
 import { buildModel, describeModel, modelInput, MODELS, type ModelName } from './models';
 import { DEFAULT_OPTIMIZERS, OPTIMIZERS } from './optimizers';
 import { formatTable, percent } from './report';
@@ -16,10 +16,9 @@ import { formatTable, percent } from './report';
 interface Args {
   optimizers: string[];
   model: ModelName;
-  /** Defaults depend on the model (see DEFAULTS). */
-  epochs?: number;
+  epochs: number;
   batchSize: number;
-  train?: number;
+  train: number;
   test: number;
   hidden: number;
   backend: BackendName | 'auto';
@@ -31,45 +30,24 @@ const USAGE = `usage: npm run demo -- [--optimizers ${OPTIMIZERS.map((o) => o.na
 /** Sized so the default race takes a few minutes on a 2-core machine (see the README). */
 const DEFAULTS: Record<ModelName, { train: number; epochs: number }> = { conv: { train: 2048, epochs: 3 }, mlp: { train: 8000, epochs: 5 } };
 
-function parseArgs(argv: string[]): Required<Args> {
-  const args: Args = { optimizers: DEFAULT_OPTIMIZERS, model: 'conv', epochs: undefined, batchSize: 64, train: undefined, test: 1000, hidden: 128, backend: 'auto', seed: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=');
-    if (flag === '--help') {
-      console.log(USAGE);
-      process.exit(0);
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new Error(`${flag} needs a value (try --help)`);
-    const count = () => {
-      const v = Number(value);
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${flag} must be a positive integer, got ${value}`);
-      return v;
-    };
-    switch (flag) {
-      case '--optimizers': {
-        const names = value.split(',');
-        const unknown = names.filter((n) => !OPTIMIZERS.some((o) => o.name === n));
-        if (unknown.length > 0) throw new Error(`unknown optimizer ${unknown.join(', ')} (known: ${OPTIMIZERS.map((o) => o.name).join(', ')})`);
-        args.optimizers = names;
-        break;
-      }
-      case '--model':
-        if (!(MODELS as readonly string[]).includes(value)) throw new Error(`--model must be one of ${MODELS.join(', ')}, got ${value}`);
-        args.model = value as ModelName;
-        break;
-      case '--epochs': args.epochs = count(); break;
-      case '--batch-size': args.batchSize = count(); break;
-      case '--train': args.train = count(); break;
-      case '--test': args.test = count(); break;
-      case '--hidden': args.hidden = count(); break;
-      case '--backend': args.backend = value as BackendName | 'auto'; break;
-      case '--seed': args.seed = Number(value); break;
-      default:
-        throw new Error(`unknown option ${flag} (try --help)`);
-    }
-  }
-  return { ...args, epochs: args.epochs ?? DEFAULTS[args.model].epochs, train: args.train ?? DEFAULTS[args.model].train };
+function parseArgs(argv: string[]): Args {
+  const cli = commandLine(argv);
+  cli.showUsageOnHelp(USAGE);
+  const model = cli.choice('model', 'conv', MODELS);
+  const args: Args = {
+    optimizers: cli.choiceList('optimizers', DEFAULT_OPTIMIZERS, OPTIMIZERS.map((o) => o.name)),
+    model,
+    // The defaults of --epochs and --train depend on the model.
+    epochs: cli.count('epochs', DEFAULTS[model].epochs),
+    batchSize: cli.count('batch-size', 64),
+    train: cli.count('train', DEFAULTS[model].train),
+    test: cli.count('test', 1000),
+    hidden: cli.count('hidden', 128),
+    backend: cli.string('backend', 'auto') as BackendName | 'auto',
+    seed: cli.number('seed', 0),
+  };
+  cli.refuseUnknownOptions();
+  return args;
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

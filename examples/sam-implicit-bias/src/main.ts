@@ -21,36 +21,31 @@
 //
 // Full mode writes results.svg and results.json next to this folder; quick mode writes them to a
 // temporary folder.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
+import { useBackend, type BackendRequest } from '@basin/backends';
 import { mulberry32, sgd, Trainer, treeDispose, type Transform, type Tree } from '@basin/core';
-import { progressBar } from '@basin/example-data';
+import { commandLine, progressBar } from '@basin/example-data';
 import { mSam } from '@basin/m-sam';
 import { lineChart, panels } from '@basin/plot';
 import { sam } from '@basin/sam';
 import { measureCurvature } from './curvature';
 import { initParams, parityData, signAccuracy, squareLoss, type Batch } from './problem';
 
-const argv = process.argv.slice(2);
-const QUICK = argv.includes('--quick');
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
+const cli = commandLine(process.argv.slice(2));
+const QUICK = cli.flag('quick');
 
-const N = Number(arg('n', '256'));
-const N_TEST = Number(arg('test', '1000'));
-const HIDDEN = Number(arg('hidden', '32'));
-const LR = Number(arg('lr', '0.01'));
-const RHO = Number(arg('rho', '0.05'));
-const BATCH = Number(arg('batch', '8'));
-const STEPS = Number(arg('steps', QUICK ? '400' : '2000'));
-const SEEDS = Number(arg('seeds', QUICK ? '1' : '2'));
-const SEED = Number(arg('seed', '1'));
-const TRACE_MATVECS = Number(arg('trace-matvecs', QUICK ? '20' : '30'));
+const N = cli.number('n', 256);
+const N_TEST = cli.number('test', 1000);
+const HIDDEN = cli.number('hidden', 32);
+const LR = cli.number('lr', 0.01);
+const RHO = cli.number('rho', 0.05);
+const BATCH = cli.number('batch', 8);
+const STEPS = cli.number('steps', QUICK ? 400 : 2000);
+const SEEDS = cli.number('seeds', QUICK ? 1 : 2);
+const SEED = cli.number('seed', 1);
+const TRACE_MATVECS = cli.number('trace-matvecs', QUICK ? 20 : 30);
 
 const METHODS = ['GD', 'SAM', 'SGD', '1-SAM'] as const;
 type Method = (typeof METHODS)[number];
@@ -152,7 +147,7 @@ const last = (r: Run): Point => r.curve[r.curve.length - 1];
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const backend = (await useBackend(arg('backend', 'wasm') as never)).name;
+  const backend = (await useBackend(cli.string('backend', 'wasm') as BackendRequest)).name;
   const data = parityData(N, N_TEST);
   console.log(
     `backend ${backend}; MNIST parity, ${N} training digits, ${N_TEST} test digits; tanh MLP 784-${HIDDEN}-1, square loss; ` +
@@ -192,8 +187,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const out = QUICK ? arg('out', mkdtempSync(path.join(tmpdir(), 'basin-sam-implicit-bias-'))) : arg('out', path.join(__dirname, '..'));
-  mkdirSync(out, { recursive: true });
+  const out = cli.outputFolder({ quick: QUICK, folder: path.join(__dirname, '..'), tempPrefix: 'basin-sam-implicit-bias-' });
   const colors: Record<Method, string> = { GD: '#1f77b4', SAM: '#d62728', SGD: '#2ca02c', '1-SAM': '#ff7f0e' };
   const series = (y: (p: Point) => number, x: (p: Point) => number = (p) => p.step) =>
     runs.map((r) => ({

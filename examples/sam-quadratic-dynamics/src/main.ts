@@ -16,30 +16,26 @@
 //
 // Full mode writes results.svg and results.json next to this folder; quick mode writes them to a
 // temporary folder.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
+import { useBackend, type BackendRequest } from '@basin/backends';
 import { mulberry32, sgd } from '@basin/core';
+import { assertChecks, commandLine } from '@basin/example-data';
 import { lineChart, panels } from '@basin/plot';
 import { sam } from '@basin/sam';
 import { cycleAmplitude, transverseFactor } from './cycle';
 import { absCos, dot, gaussians, makeQuadratic, norm, spectrum, sub, type Quadratic } from './quadratic';
 import { trajectory } from './trajectory';
 
-const argv = process.argv.slice(2);
-const QUICK = argv.includes('--quick');
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
-const DIM = Number(arg('dim', QUICK ? '10' : '20'));
-const LR = Number(arg('lr', '0.5'));
-const RHO = Number(arg('rho', '0.1'));
-const STEPS = Number(arg('steps', QUICK ? '600' : '1500'));
-const SEED = Number(arg('seed', '0'));
-const SEEDS = Number(arg('seeds', QUICK ? '1' : '5'));
+const cli = commandLine(process.argv.slice(2));
+const QUICK = cli.flag('quick');
+const DIM = cli.number('dim', QUICK ? 10 : 20);
+const LR = cli.number('lr', 0.5);
+const RHO = cli.number('rho', 0.1);
+const STEPS = cli.number('steps', QUICK ? 600 : 1500);
+const SEED = cli.number('seed', 0);
+const SEEDS = cli.number('seeds', QUICK ? 1 : 5);
 /** lambda_1 = 1, then log-spaced from 0.6 down to 0.05: a gap under the top, and slow directions. */
 const EIGENVALUES = spectrum(DIM, 1, 0.6, 0.05);
 const RHO_SWEEP = QUICK ? [0.03, 0.3] : [0.01, 0.02, 0.05, 0.1, 0.2, 0.5];
@@ -80,7 +76,7 @@ const pct = (measured: number, predicted: number): number => (100 * (measured - 
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const backend = (await useBackend(arg('backend', 'wasm') as never)).name;
+  const backend = (await useBackend(cli.string('backend', 'wasm') as BackendRequest)).name;
   const q = makeQuadratic(EIGENVALUES, SEED);
   const lambda1 = q.eigenvalues[0];
   const predicted = cycleAmplitude(LR, lambda1, RHO);
@@ -164,8 +160,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const out = QUICK ? arg('out', mkdtempSync(path.join(tmpdir(), 'basin-sam-quadratic-'))) : arg('out', path.join(__dirname, '..'));
-  mkdirSync(out, { recursive: true });
+  const out = cli.outputFolder({ quick: QUICK, folder: path.join(__dirname, '..'), tempPrefix: 'basin-sam-quadratic-' });
   writeFigure(out, q, gdPath, samPath, predicted, sweep);
   writeFileSync(
     path.join(out, 'results.json'),
@@ -193,8 +188,7 @@ async function main(): Promise<void> {
       ],
       [`the other components shrink at the predicted per-step rate (largest difference ${worstRate.toFixed(4)} < 0.02)`, worstRate < 0.02],
     ];
-    for (const [what, ok] of checks) console.log(`check: ${what}: ${ok ? 'yes' : 'NO'}`);
-    if (checks.some(([, ok]) => !ok)) process.exit(1);
+    assertChecks(checks);
   }
 }
 

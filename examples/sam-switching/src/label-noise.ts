@@ -3,6 +3,7 @@
 // fraction of the labels is wrong. The mask says which rows were changed.
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '@basin/core';
+import { shuffleInPlace } from '@basin/example-data';
 
 export interface NoisyLabels {
   /** The labels to train on, one-hot. */
@@ -17,11 +18,7 @@ export function withLabelNoise(oneHot: tf.Tensor2D, fraction: number, seed: numb
   const labels = Array.from(classOf.dataSync());
   classOf.dispose();
   const rand = mulberry32(seed);
-  const order = labels.map((_, i) => i);
-  for (let i = rows - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
+  const order = shuffleInPlace(labels.map((_, i) => i), rand);
   const noisy = new Uint8Array(rows);
   for (const i of order.slice(0, Math.round(fraction * rows))) {
     // A class other than the true one: shift by 1..classes-1.

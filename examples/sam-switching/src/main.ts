@@ -15,37 +15,31 @@
 //   npx tsx examples/sam-switching/src/main.ts --quick   # CI: short runs; asserts the robust claims
 //   options: --train 4000 --test 2000 --hidden 128 --epochs 40 --switch 0.75 --lr 0.1 --rho 0.05 --batch 64
 //            --noise 0.6 --noise-epochs 60 --noise-rho 0.1 --seed 0 --backend wasm|cpu --out DIR
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
-import { mulberry32, sgd, Trainer, treeClone, treeDispose, type Transform, type Tree } from '@basin/core';
-import { loadMnist, progressBar } from '@basin/example-data';
+import { useBackend, type BackendRequest } from '@basin/backends';
+import { sgd, Trainer, treeClone, treeDispose, type Transform, type Tree } from '@basin/core';
+import { assertChecks, commandLine, epochOrder, initMlp, loadMnist, mlpAccuracy, mlpHits, mlpLoss, progressBar, type MlpBatch, type MlpParams } from '@basin/example-data';
 import { functionObjective, linearPath } from '@basin/hessian';
 import { lineChart, panels } from '@basin/plot';
 import { sam } from '@basin/sam';
 import { withLabelNoise } from './label-noise';
-import { accuracyOf, hits, initParams, loss, type Batch, type Params } from './mlp';
 
-const argv = process.argv.slice(2);
-const QUICK = argv.includes('--quick');
-const arg = (name: string, full: string, quick = full): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : QUICK ? quick : full;
-};
-const TRAIN = Number(arg('train', '4000', '2000'));
-const TEST = Number(arg('test', '2000', '1000'));
-const HIDDEN = Number(arg('hidden', '128'));
-const EPOCHS = Number(arg('epochs', '40', '8'));
-const SWITCH = Math.round(Number(arg('switch', '0.75')) * EPOCHS);
-const LR = Number(arg('lr', '0.1'));
-const RHO = Number(arg('rho', '0.05'));
-const BATCH = Number(arg('batch', '64'));
-const NOISE = Number(arg('noise', '0.6'));
-const NOISE_EPOCHS = Number(arg('noise-epochs', '60', '16'));
-const NOISE_RHO = Number(arg('noise-rho', '0.1'));
-const SEED = Number(arg('seed', '0'));
+const cli = commandLine(process.argv.slice(2));
+const QUICK = cli.flag('quick');
+const TRAIN = cli.number('train', QUICK ? 2000 : 4000);
+const TEST = cli.number('test', QUICK ? 1000 : 2000);
+const HIDDEN = cli.number('hidden', 128);
+const EPOCHS = cli.number('epochs', QUICK ? 8 : 40);
+const SWITCH = Math.round(cli.number('switch', 0.75) * EPOCHS);
+const LR = cli.number('lr', 0.1);
+const RHO = cli.number('rho', 0.05);
+const BATCH = cli.number('batch', 64);
+const NOISE = cli.number('noise', 0.6);
+const NOISE_EPOCHS = cli.number('noise-epochs', QUICK ? 16 : 60);
+const NOISE_RHO = cli.number('noise-rho', 0.1);
+const SEED = cli.number('seed', 0);
 
 interface Curve {
   epochs: number[];
@@ -57,20 +51,9 @@ interface Curve {
   cleanFit?: number[];
 }
 
-/** The rows of epoch `epoch`, shuffled the same way for every run. */
-function order(rows: number, epoch: number): Int32Array {
-  const rand = mulberry32(SEED * 7919 + epoch + 1);
-  const idx = Int32Array.from({ length: rows }, (_, i) => i);
-  for (let i = rows - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx;
-}
-
 /** One epoch of minibatches; returns the mean training loss of its steps (before each step). */
-function epoch(trainer: Trainer<Batch>, data: Batch, e: number): number {
-  const idx = order(data.x.shape[0], e);
+function epoch(trainer: Trainer<MlpBatch>, data: MlpBatch, e: number): number {
+  const idx = epochOrder(data.x.shape[0], SEED, e);
   let sum = 0;
   let steps = 0;
   for (let start = 0; start + BATCH <= idx.length; start += BATCH) {
@@ -86,29 +69,29 @@ function epoch(trainer: Trainer<Batch>, data: Batch, e: number): number {
 interface RunSpec {
   name: string;
   transform: Transform<unknown>;
-  from: Params;
+  from: MlpParams;
   epochs: [number, number];
-  data: Batch;
-  test: Batch;
+  data: MlpBatch;
+  test: MlpBatch;
   /** Rows whose label was changed (label-noise runs). */
   noisy?: Uint8Array;
   /** Called after epoch e (1-based count) with the trainer's params, e.g. to keep a snapshot. */
-  after?: (e: number, params: Params) => void;
+  after?: (e: number, params: MlpParams) => void;
 }
 
-function train(spec: RunSpec): { curve: Curve; params: Params; seconds: number } {
-  const trainer = new Trainer<Batch>({ transform: spec.transform, loss, params: spec.from, checkFinite: false });
+function train(spec: RunSpec): { curve: Curve; params: MlpParams; seconds: number } {
+  const trainer = new Trainer<MlpBatch>({ transform: spec.transform, loss: mlpLoss, params: spec.from, checkFinite: false });
   const curve: Curve = { epochs: [], test: [], loss: [], ...(spec.noisy ? { noisyFit: [], cleanFit: [] } : {}) };
   const bar = progressBar(spec.name, spec.epochs[1] - spec.epochs[0]);
   const started = Date.now();
   for (let e = spec.epochs[0]; e < spec.epochs[1]; e++) {
     const l = epoch(trainer, spec.data, e);
-    const params = trainer.params as Params;
+    const params = trainer.params as MlpParams;
     curve.epochs.push(e + 1);
     curve.loss.push(l);
-    curve.test.push(accuracyOf(params, spec.test.x, spec.test.y));
+    curve.test.push(mlpAccuracy(params, spec.test.x, spec.test.y));
     if (spec.noisy) {
-      const h = hits(params, spec.data.x, spec.data.y);
+      const h = mlpHits(params, spec.data.x, spec.data.y);
       let [noisyHits, noisyRows, cleanHits] = [0, 0, 0];
       h.forEach((v, i) => {
         if (spec.noisy![i]) {
@@ -124,7 +107,7 @@ function train(spec: RunSpec): { curve: Curve; params: Params; seconds: number }
   }
   bar.stop();
   const seconds = (Date.now() - started) / 1000;
-  const params = treeClone(trainer.params) as Params;
+  const params = treeClone(trainer.params) as MlpParams;
   trainer.dispose();
   const last = curve.test.length - 1;
   console.log(
@@ -143,21 +126,21 @@ const barrier = (p: { alphas: number[]; losses: number[] }): number => {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const backend = (await useBackend(arg('backend', 'wasm') as never)).name;
+  const backend = (await useBackend(cli.string('backend', 'wasm') as BackendRequest)).name;
   const mnist = loadMnist({ trainCount: TRAIN, testCount: TEST, seed: SEED });
-  const clean: Batch = { x: mnist.xTrain, y: mnist.yTrain };
-  const test: Batch = { x: mnist.xTest, y: mnist.yTest };
+  const clean: MlpBatch = { x: mnist.xTrain, y: mnist.yTrain };
+  const test: MlpBatch = { x: mnist.xTest, y: mnist.yTest };
   console.log(
     `backend ${backend}; MNIST ${TRAIN} train / ${TEST} test digits; MLP 784-${HIDDEN}-10 (ReLU); SGD lr ${LR}, batch ${BATCH}; ` +
       `SAM rho ${RHO}; ${EPOCHS} epochs, switch to SAM after epoch ${SWITCH}; label noise ${NOISE * 100}% for ${NOISE_EPOCHS} epochs, SAM rho ${NOISE_RHO}`,
   );
-  const init = initParams(784, HIDDEN, 10, SEED + 1);
+  const init = initMlp(784, HIDDEN, 10, SEED + 1);
   const erm = () => sgd({ learningRate: LR }) as Transform<unknown>;
   const samOf = (rho: number) => sam(sgd({ learningRate: LR }), { rho }) as Transform<unknown>;
 
   // (i) ERM, keeping its params at the switch epoch; (ii) SAM; (iii) from ERM's switch point, SAM.
-  let atSwitch: Params | undefined;
-  const ermRun = train({ name: 'ERM', transform: erm(), from: init, epochs: [0, EPOCHS], data: clean, test, after: (e, p) => { if (e === SWITCH) atSwitch = treeClone(p) as Params; } });
+  let atSwitch: MlpParams | undefined;
+  const ermRun = train({ name: 'ERM', transform: erm(), from: init, epochs: [0, EPOCHS], data: clean, test, after: (e, p) => { if (e === SWITCH) atSwitch = treeClone(p) as MlpParams; } });
   const samRun = train({ name: 'SAM', transform: samOf(RHO), from: init, epochs: [0, EPOCHS], data: clean, test });
   const switched = train({ name: 'ERM -> SAM', transform: samOf(RHO), from: atSwitch!, epochs: [SWITCH, EPOCHS], data: clean, test });
   treeDispose(atSwitch);
@@ -168,7 +151,7 @@ async function main(): Promise<void> {
   };
 
   // The straight line between minima, training loss on the (clean) training digits.
-  const objective = functionObjective(loss, ermRun.params as unknown as Tree, { batch: clean });
+  const objective = functionObjective(mlpLoss, ermRun.params as unknown as Tree, { batch: clean });
   const points = QUICK ? 11 : 21;
   const lineSwitched = linearPath(objective, ermRun.params as unknown as Tree, switched.params as unknown as Tree, { points });
   const lineSam = linearPath(objective, ermRun.params as unknown as Tree, samRun.params as unknown as Tree, { points });
@@ -179,12 +162,12 @@ async function main(): Promise<void> {
   // (iv) Label noise: the same init, the same data order, 60% of the training labels wrong; and
   // the same switch from ERM to SAM at the same fraction of the epochs.
   const noisy = withLabelNoise(mnist.yTrain, NOISE, SEED + 2);
-  const noisyData: Batch = { x: mnist.xTrain, y: noisy.y };
+  const noisyData: MlpBatch = { x: mnist.xTrain, y: noisy.y };
   const noisySwitch = Math.round((SWITCH / EPOCHS) * NOISE_EPOCHS);
-  let noisyAtSwitch: Params | undefined;
+  let noisyAtSwitch: MlpParams | undefined;
   const ermNoisy = train({
     name: `ERM, ${NOISE * 100}% noise`, transform: erm(), from: init, epochs: [0, NOISE_EPOCHS], data: noisyData, test, noisy: noisy.noisy,
-    after: (e, p) => { if (e === noisySwitch) noisyAtSwitch = treeClone(p) as Params; },
+    after: (e, p) => { if (e === noisySwitch) noisyAtSwitch = treeClone(p) as MlpParams; },
   });
   const samNoisy = train({ name: `SAM, ${NOISE * 100}% noise`, transform: samOf(NOISE_RHO), from: init, epochs: [0, NOISE_EPOCHS], data: noisyData, test, noisy: noisy.noisy });
   const switchedNoisy = train({ name: `ERM -> SAM, ${NOISE * 100}% noise`, transform: samOf(NOISE_RHO), from: noisyAtSwitch!, epochs: [noisySwitch, NOISE_EPOCHS], data: noisyData, test, noisy: noisy.noisy });
@@ -196,7 +179,7 @@ async function main(): Promise<void> {
     cleanFit: [...ermNoisy.curve.cleanFit!.slice(0, noisySwitch), ...switchedNoisy.curve.cleanFit!],
   };
   // The line between the noisy ERM and ERM -> SAM endpoints, training loss on the noisy labels they were trained on.
-  const noisyObjective = functionObjective(loss, ermNoisy.params as unknown as Tree, { batch: noisyData });
+  const noisyObjective = functionObjective(mlpLoss, ermNoisy.params as unknown as Tree, { batch: noisyData });
   const lineNoisy = linearPath(noisyObjective, ermNoisy.params as unknown as Tree, switchedNoisy.params as unknown as Tree, { points });
   const barrierNoisy = barrier(lineNoisy);
   treeDispose([noisyAtSwitch, ermNoisy.params, samNoisy.params, switchedNoisy.params, init]);
@@ -247,8 +230,7 @@ async function main(): Promise<void> {
       `loss barrier on the line to the ERM endpoint ${barrierNoisy.toExponential(2)}`,
   );
 
-  const out = QUICK ? arg('out', mkdtempSync(path.join(tmpdir(), 'basin-sam-switching-'))) : arg('out', path.join(__dirname, '..'));
-  mkdirSync(out, { recursive: true });
+  const out = cli.outputFolder({ quick: QUICK, folder: path.join(__dirname, '..'), tempPrefix: 'basin-sam-switching-' });
   const accLo = Math.floor(20 * Math.min(...ermRun.curve.test, ...samRun.curve.test)) / 20;
   const accuracyChart = lineChart(
     [
@@ -317,8 +299,7 @@ async function main(): Promise<void> {
       [`60% noise: no barrier on the line ERM -> (ERM -> SAM) (${barrierNoisy.toExponential(2)} < ${BARRIER_TOLERANCE})`, barrierNoisy < BARRIER_TOLERANCE],
       ['all numbers finite', [summary.clean.erm.finalLoss, summary.clean.sam.finalLoss, summary.clean.ermThenSam.finalLoss, barrierSam].every(Number.isFinite)],
     ];
-    for (const [what, ok] of checks) console.log(`check: ${what}: ${ok ? 'yes' : 'NO'}`);
-    if (checks.some(([, ok]) => !ok)) process.exit(1);
+    assertChecks(checks);
   }
 }
 

@@ -15,36 +15,31 @@
 //
 // Full mode writes results.svg and results.json next to this folder; quick mode writes them to a
 // temporary folder. examples/hessian-sharpness does the same comparison for an MLP.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
+import { useBackend, type BackendRequest } from '@basin/backends';
 import { ModelTrainer, sgd, type Transform } from '@basin/core';
-import { accuracy, loadMnist, progressBar } from '@basin/example-data';
+import { accuracy, commandLine, loadMnist, progressBar } from '@basin/example-data';
 import { hessian, hutchPlusPlusTrace, modelObjective, topEigenvalues, type Progress } from '@basin/hessian';
 import { lineChart, panels } from '@basin/plot';
 import { sam } from '@basin/sam';
 import { buildNet, type NetName } from './model';
 
-const argv = process.argv.slice(2);
-const QUICK = argv.includes('--quick');
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
+const cli = commandLine(process.argv.slice(2));
+const QUICK = cli.flag('quick');
 
-const NET = arg('net', QUICK ? 'small' : 'large') as NetName;
-const N = Number(arg('n', QUICK ? '512' : '2000'));
-const N_TEST = Number(arg('test', '1000'));
-const EPOCHS = Number(arg('epochs', QUICK ? '3' : '5'));
-const BATCH = Number(arg('batch', QUICK ? '32' : '64'));
-const LR = Number(arg('lr', '0.05'));
-const RHO = Number(arg('rho', '0.05'));
-const HESSIAN_ROWS = Number(arg('hessian-rows', '128'));
-const TRACE_MATVECS = Number(arg('trace-matvecs', QUICK ? '10' : '12'));
+const NET: NetName = cli.choice('net', QUICK ? 'small' : 'large', ['large', 'small']);
+const N = cli.number('n', QUICK ? 512 : 2000);
+const N_TEST = cli.number('test', 1000);
+const EPOCHS = cli.number('epochs', QUICK ? 3 : 5);
+const BATCH = cli.number('batch', QUICK ? 32 : 64);
+const LR = cli.number('lr', 0.05);
+const RHO = cli.number('rho', 0.05);
+const HESSIAN_ROWS = cli.number('hessian-rows', 128);
+const TRACE_MATVECS = cli.number('trace-matvecs', QUICK ? 10 : 12);
 const TOP_K = 3;
-const SEED = Number(arg('seed', '0'));
+const SEED = cli.number('seed', 0);
 
 interface Result {
   optimizer: 'SGD' | 'SAM';
@@ -141,7 +136,7 @@ async function trainAndMeasure(optimizer: 'SGD' | 'SAM', data: { x: tf.Tensor4D;
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const backend = (await useBackend(arg('backend', 'wasm') as never)).name;
+  const backend = (await useBackend(cli.string('backend', 'wasm') as BackendRequest)).name;
   const mnist = loadMnist({ trainCount: N, testCount: N_TEST, seed: SEED });
   const data = {
     x: tf.reshape(mnist.xTrain, [-1, 28, 28, 1]) as tf.Tensor4D,
@@ -175,8 +170,7 @@ async function main(): Promise<void> {
   console.log(`\nlambda_max SGD / SAM = ${sgdRun.topEigenvalues[0].toFixed(3)} / ${samRun.topEigenvalues[0].toFixed(3)} = ${ratio.toFixed(2)} (Foret et al.'s WideResNet on CIFAR-10: 24.2 / 1.0 = 24.2)`);
   console.log(`trace SGD / SAM = ${sgdRun.trace.toFixed(1)} / ${samRun.trace.toFixed(1)} = ${traceRatio.toFixed(2)}`);
 
-  const out = QUICK ? arg('out', mkdtempSync(path.join(tmpdir(), 'basin-sam-vs-sgd-'))) : arg('out', path.join(__dirname, '..'));
-  mkdirSync(out, { recursive: true });
+  const out = cli.outputFolder({ quick: QUICK, folder: path.join(__dirname, '..'), tempPrefix: 'basin-sam-vs-sgd-' });
   const colors = { SGD: '#1f77b4', SAM: '#d62728' };
   const size = { width: 460, height: 320 };
   const eigenChart = lineChart(

@@ -6,18 +6,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
+import { useBackend, type BackendRequest } from '@basin/backends';
 import { adamw, mulberry32, Trainer, treeDispose, type Transform, type Tree } from '@basin/core';
 import { shampoo, type ShampooState } from '@basin/shampoo';
-import { accuracy, loadMnist, progressBar } from '@basin/example-data';
+import { accuracy, commandLine, loadMnist, progressBar } from '@basin/example-data';
 import { lineChart, type Series } from '@basin/plot';
 
 const OUT = join(__dirname, '..', 'out');
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
+const cli = commandLine(process.argv.slice(2));
 
 type Batch = { x: tf.Tensor2D; y: tf.Tensor2D };
 
@@ -42,8 +39,8 @@ const crossEntropy = (params: Tree, batch: Batch): tf.Scalar =>
   tf.tidy(() => tf.losses.softmaxCrossEntropy(batch.y, logits(params, batch.x)) as tf.Scalar);
 
 async function main(): Promise<void> {
-  const choice = await useBackend(arg('backend', 'auto') as never);
-  const epochs = Number(arg('epochs', '2'));
+  const choice = await useBackend(cli.string('backend', 'auto') as BackendRequest);
+  const epochs = cli.number('epochs', 2);
   const batchSize = 128;
   console.log(`Shampoo vs AdamW on backend '${choice.name}', MNIST MLP 784-128-10, ${epochs} epochs`);
   const data = loadMnist({ trainCount: 8000, testCount: 2000, seed: 0 });

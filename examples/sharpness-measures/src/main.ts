@@ -16,30 +16,25 @@
 //   options: --hidden 32 --epochs 40 --train 1000 --seed 0 --backend wasm|cpu --out DIR
 //
 // Full mode writes results.svg and results.json next to this folder; quick mode to a temporary folder.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
+import { useBackend, type BackendRequest } from '@basin/backends';
 import { ModelTrainer, mulberry32, sgd, type Transform, type Tree } from '@basin/core';
-import { loadMnist, progressBar } from '@basin/example-data';
+import { assertChecks, commandLine, loadMnist, progressBar } from '@basin/example-data';
 import { functionObjective, modelObjective } from '@basin/hessian';
 import { lineChart, panels } from '@basin/plot';
 import { sam } from '@basin/sam';
 import { exactAscent, exactAverage, exactWorst, sumSq } from './exact';
 import { curvature, sharpnessAt, type AtRadius, type Curvature, type MeasureOptions } from './measure';
 
-const argv = process.argv.slice(2);
-const QUICK = argv.includes('--quick');
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : fallback;
-};
-const HIDDEN = Number(arg('hidden', '32'));
-const EPOCHS = Number(arg('epochs', QUICK ? '20' : '40'));
-const SEED = Number(arg('seed', '0'));
+const cli = commandLine(process.argv.slice(2));
+const QUICK = cli.flag('quick');
+const HIDDEN = cli.number('hidden', 32);
+const EPOCHS = cli.number('epochs', QUICK ? 20 : 40);
+const SEED = cli.number('seed', 0);
 /** The networks are trained on these digits and measured on the same ones: the minima are minima of this loss. */
-const TRAIN = Number(arg('train', QUICK ? '500' : '1000'));
+const TRAIN = cli.number('train', QUICK ? 500 : 1000);
 
 const QUAD_DIM = 50;
 const QUAD_RHOS = QUICK ? [0.001, 0.01, 0.1, 1] : [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1];
@@ -134,7 +129,7 @@ interface NetResult {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const backend = (await useBackend(arg('backend', 'wasm') as never)).name;
+  const backend = (await useBackend(cli.string('backend', 'wasm') as BackendRequest)).name;
   console.log(`backend ${backend}`);
 
   // Part 1.
@@ -195,8 +190,7 @@ async function main(): Promise<void> {
   }
   tf.dispose([data.xTrain, data.yTrain, data.xTest, data.yTest]);
 
-  const out = QUICK ? arg('out', mkdtempSync(path.join(tmpdir(), 'basin-sharpness-measures-'))) : arg('out', path.join(__dirname, '..'));
-  mkdirSync(out, { recursive: true });
+  const out = cli.outputFolder({ quick: QUICK, folder: path.join(__dirname, '..'), tempPrefix: 'basin-sharpness-measures-' });
   writeFigure(out, quads, nets, backend);
   writeFileSync(path.join(out, 'results.json'), JSON.stringify({ backend, seed: SEED, hidden: HIDDEN, epochs: EPOCHS, trainDigits: TRAIN, quadratics: quads, networks: nets }, null, 1));
   console.log(`\nwrote ${path.join(out, 'results.svg')} and results.json (${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -230,8 +224,7 @@ function assertClaims(quads: QuadResult[], nets: NetResult[]): void {
   const worstRank = rankBy((n) => at01(n).worst - 0.1 * n.curvature.gradNorm);
   const lmaxRank = rankBy((n) => n.curvature.lambdaMax);
   checks.push([`the worst-direction sharpness at rho 0.1 (less its first-order part rho |g|) ranks the minima as lambda_max does (${worstRank} vs ${lmaxRank})`, worstRank === lmaxRank]);
-  for (const [what, ok] of checks) console.log(`check: ${what}: ${ok ? 'yes' : 'NO'}`);
-  if (checks.some(([, ok]) => !ok)) process.exit(1);
+  assertChecks(checks);
 }
 
 function writeFigure(out: string, quads: QuadResult[], nets: NetResult[], backend: string): void {

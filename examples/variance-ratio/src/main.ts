@@ -12,37 +12,34 @@
 //   npx tsx examples/variance-ratio/src/main.ts                  # LeNet-5, 2,000 digits, 8 epochs, writes out/
 //   options: --net lenet|mlp --train 2000 --batch 50 --epochs 8 --lr 0.02 --momentum 0.9 --backend wasm --seed 0
 //            --at 0.1,0.5,1 (where in each epoch to measure) --measure-batches 20 --tag NAME (output file suffix)
+//            --write (quick mode: write out/ too) --replot (redraw the figures from out/results[-TAG].json, no training)
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { useBackend } from '@basin/backends';
+import { useBackend, type BackendRequest } from '@basin/backends';
 import { mulberry32, sgd, Trainer, valueAndGrad, type Tree } from '@basin/core';
-import { accuracy, loadMnist, progressBar, type ProgressBar } from '@basin/example-data';
+import { accuracy, commandLine, loadMnist, progressBar, type ProgressBar } from '@basin/example-data';
 import { datasetGradient, svrg, svrgVariance, type SvrgState } from '@basin/variance-reduction';
 import { lenet, mlp, type Net } from './nets';
 import { lineChart } from '@basin/plot';
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
-};
-const QUICK = flag('quick');
-const NET: Net = arg('net', 'lenet') === 'mlp' ? mlp : lenet;
-const TRAIN = Number(arg('train', QUICK ? '500' : '2000'));
-const BATCH = Number(arg('batch', '50'));
-const EPOCHS = Number(arg('epochs', QUICK ? '3' : '8'));
-const LR = Number(arg('lr', '0.02'));
-const MOMENTUM = Number(arg('momentum', '0.9'));
-const SEED = Number(arg('seed', '0'));
+const cli = commandLine(process.argv.slice(2));
+const QUICK = cli.flag('quick');
+const NET: Net = cli.choice('net', 'lenet', ['lenet', 'mlp']) === 'mlp' ? mlp : lenet;
+const TRAIN = cli.number('train', QUICK ? 500 : 2000);
+const BATCH = cli.number('batch', 50);
+const EPOCHS = cli.number('epochs', QUICK ? 3 : 8);
+const LR = cli.number('lr', 0.02);
+const MOMENTUM = cli.number('momentum', 0.9);
+const SEED = cli.number('seed', 0);
 // Where in each epoch the variances are measured (fractions of its steps).
-const FRACTIONS = arg('at', QUICK ? '1' : '0.1,0.5,1').split(',').map(Number);
+const FRACTIONS = cli.numberList('at', QUICK ? [1] : [0.1, 0.5, 1]);
 // Batches the variance is averaged over (all of them in quick mode; a fixed subset otherwise).
-const MEASURE = Number(arg('measure-batches', QUICK ? String(Math.ceil(TRAIN / BATCH)) : '20'));
-const WRITE = !QUICK || flag('write');
+const MEASURE = cli.number('measure-batches', QUICK ? Math.ceil(TRAIN / BATCH) : 20);
+const WRITE = !QUICK || cli.flag('write');
 // Output names: out/variance-ratio[-TAG].svg, out/within-epoch[-TAG].svg, out/results[-TAG].json.
-const TAG = arg('tag', '') ? `-${arg('tag', '')}` : '';
+const TAG_NAME = cli.string('tag', '');
+const TAG = TAG_NAME ? `-${TAG_NAME}` : '';
 const OUT = join(__dirname, '..', 'out');
 
 type Batch = { x: tf.Tensor; y: tf.Tensor };
@@ -62,7 +59,7 @@ const ratio = (sgdVar: number, svrgVar: number) => (svrgVar > 0 ? sgdVar / svrgV
 const fmt = (x: number, d = 3) => (Number.isFinite(x) ? x.toPrecision(d) : String(x));
 
 async function main(): Promise<void> {
-  const backend = (await useBackend(arg('backend', 'wasm') as never)).name;
+  const backend = (await useBackend(cli.string('backend', 'wasm') as BackendRequest)).name;
   const started = Date.now();
   const data = loadMnist({ trainCount: TRAIN, testCount: QUICK ? 500 : 1000, seed: SEED });
   const nBatches = Math.floor(TRAIN / BATCH);
@@ -235,7 +232,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-if (flag('replot')) {
+if (cli.flag('replot')) {
   // Redraw the figures from out/results[-TAG].json without training again.
   writeFigures(JSON.parse(readFileSync(join(OUT, `results${TAG}.json`), 'utf8')) as Results);
   console.log(`figures redrawn in ${OUT}`);
