@@ -239,7 +239,7 @@ function writeFigure(out: string, quads: QuadResult[], nets: NetResult[], backen
         { x: rows.map((r) => r.rho), y: rows.map((r) => (r.rho ** 2 * traceOverD) / 2), label: 'rho^2 tr / 2d', dashed: true, color: '#2ca02c' },
         ...extra.map((e) => ({ ...e, dashed: true, color: '#999999' })),
       ],
-      { title, xLabel: 'rho', yLabel: 'L(w + v) - L(w)', logX: true, logY: true, width: 520, height: 360, legend: 'inside' },
+      { title, xLabel: 'rho', yLabel: 'L(w + v) - L(w)', logX: true, logY: true, width: 700, height: 360, legend: 'right' },
     );
   for (const q of quads.slice(0, 3)) {
     charts.push(chart(q.name, q.rows, q.lambdaMax, q.trace / QUAD_DIM, [{ x: q.rows.map((r) => r.rho), y: q.rows.map((r) => r.exactAscent), label: 'exact ascent' }]));
