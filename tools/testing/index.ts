@@ -84,3 +84,22 @@ export function symmetricEigenvalues(input: number[][]): number[] {
   }
   return a.map((row, i) => row[i]).sort((x, y) => x - y);
 }
+
+/** Deterministic values in [-1, 1) from a seed (an LCG, independent of Basin's own generator). */
+export function seededValues(seed: number, n: number, scale = 1): number[] {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return scale * ((s / 4294967296) * 2 - 1);
+  });
+}
+
+/** Largest entry-wise |a - b| / (1 + |b|) over a trajectory (the measure expectClose bounds). */
+export function maxRelError(a: number[][], b: number[][]): number {
+  let worst = 0;
+  a.forEach((row, i) => row.forEach((x, j) => (worst = Math.max(worst, Math.abs(x - b[i][j]) / (1 + Math.abs(b[i][j]))))));
+  return worst;
+}
+
+// Bad calls: a BasinError naming the entry point, inputs untouched, nothing leaked.
+export * from './bad-inputs';

@@ -1,12 +1,11 @@
 // mSam given bad input: a BasinError that names mSam and the parameter or path, with params,
 // state and gradients left alone and no leak; and the same answer in any key order.
-import { tf } from '@basin/testing';
+import { tf, describeBadInputs, expectBasinError } from '@basin/testing';
 import { adam, makeGradFn, sgd, step, treeDispose } from '@basin/core';
 import type { GradFn, Transform, Tree } from '@basin/core';
 import { mSam } from './m-sam';
 import type { MSamState } from './m-sam';
 import { checkMicrobatchSpec, microbatchCount } from './microbatch-count';
-import { describeBadInputs, expectBasinError } from '../test-helpers';
 
 type P = { w: tf.Tensor; b: tf.Tensor };
 type Batch = { X: tf.Tensor; y: tf.Tensor };

@@ -1,12 +1,11 @@
 // saSam and saSgd given bad input: a BasinError that names the transform and the parameter or
 // path, with params, state and gradients left alone and no leak; and the same answer in any key order.
-import { tf } from '@basin/testing';
+import { tf, describeBadInputs, expectBasinError } from '@basin/testing';
 import { adam, makeGradFn, step, treeDispose } from '@basin/core';
 import type { GradFn, Transform, Tree } from '@basin/core';
 import { saSam, saSgd } from './sa-sam';
 import type { SaSamState } from './sa-sam';
 import { adaptiveStep, checkAdaptiveStepOptions } from './adaptive-step';
-import { describeBadInputs, expectBasinError } from '../test-helpers';
 
 type P = { w: tf.Tensor; b: tf.Tensor };
 type Batch = { aw: tf.Tensor; ab: tf.Tensor; c: tf.Tensor };

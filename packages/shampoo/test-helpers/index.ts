@@ -1,6 +1,5 @@
 // Float64 references shared by the tests (not part of the public surface).
-import { collectTensors, isBasinError, mulberry32 } from '@basin/core';
-import { tf } from '@basin/testing';
+import { mulberry32 } from '@basin/core';
 import { eigenInversePthRoot, symmetricEigen } from '../src/linalg';
 
 /** Row-major `a (m x k) @ b (k x n)` in float64. */
@@ -49,42 +48,5 @@ export function seedUpdate(L: ArrayLike<number>, G: ArrayLike<number>, R: ArrayL
   return matmul(matmul(lRoot, G, m, m, n), rRoot, m, n, n);
 }
 
-// ---- Bad-input checks (the same helpers live in @basin/muon's test-helpers.ts) ----
-
-/** Values and identities of every tensor in a structure, to check later that nothing changed. */
-export function snapshot(x: unknown): { tensor: tf.Tensor; values: number[] }[] {
-  return [...collectTensors(x)].map((tensor) => ({ tensor, values: Array.from(tensor.dataSync()) }));
-}
-
-/** Asserts every tensor of a snapshot is still alive and holds the same values, bit for bit. */
-export function expectIntact(snap: { tensor: tf.Tensor; values: number[] }[]): void {
-  for (const { tensor, values } of snap) {
-    expect(tensor.isDisposed).toBe(false);
-    expect(Array.from(tensor.dataSync())).toEqual(values);
-  }
-}
-
-/**
- * Runs `call`, which must fail with a BasinError whose message starts with `entry: ` and
- * contains every one of `mentions` (the parameter or path, what was expected), leaving every
- * tensor in `owned` alive and unchanged and the live tensor count where it was.
- */
-export function expectCleanError(call: () => unknown, entry: string, mentions: readonly (string | RegExp)[], owned: unknown = []): Error {
-  const snap = snapshot(owned);
-  const before = tf.memory().numTensors;
-  let error: unknown;
-  try {
-    call();
-  } catch (e) {
-    error = e;
-  }
-  if (!isBasinError(error)) throw new Error(`expected a BasinError, got ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
-  const message = error.message;
-  if (!message.startsWith(`${entry}: `)) throw new Error(`expected the message to start with '${entry}: ', got: ${message}`);
-  for (const m of mentions) {
-    if (typeof m === 'string' ? !message.includes(m) : !m.test(message)) throw new Error(`expected the message to mention ${String(m)}, got: ${message}`);
-  }
-  expect(tf.memory().numTensors).toBe(before);
-  expectIntact(snap);
-  return error;
-}
+// The bad-input check is @basin/testing's, shared by every package's tests.
+export { expectCleanError } from '@basin/testing';
