@@ -1,9 +1,9 @@
 // Argument checks shared by the entry points of Basin's packages (muon, shampoo, hessian,
-// curve-finding). Each throws a BasinError that starts with the public name (`owner`) and names
+// curve-finding, sam, variance-reduction). Each throws a BasinError that starts with the public name (`owner`) and names
 // the parameter or tree path and what was expected; the wording is pinned by those packages' tests.
 import * as tf from '@tensorflow/tfjs-core';
 import { BasinError } from './errors';
-import { assertSameStructure, describePath, describeValue, treeLeaves, type Tree, type TreeLeaf, type TreeOf } from './tree';
+import { assertSameStructure, describePath, describeValue, isTensor, treeLeaves, type Tree, type TreeLeaf, type TreeOf } from './tree';
 import type { LabelSpec } from './combinators/leaf-labels';
 import { checkNumber } from './validate';
 
@@ -158,4 +158,22 @@ export function checkedMask(owner: string, option: string, spec: LabelSpec<boole
     // Keyed by the tree's own paths, so the mask pairs with it leaf by leaf whatever its nesting.
     return Object.fromEntries(leaves.map((e) => [e.path, byPath.get(e.path) as boolean])) as TreeOf<boolean>;
   };
+}
+
+/**
+ * Checks that no tensor of an optimizer state was disposed (the usual cause: the state of an
+ * earlier step, disposed after the next update, passed again). Names the first such path.
+ */
+export function checkStateTensors(owner: string, state: unknown): void {
+  const visit = (node: unknown, path: string): void => {
+    if (isTensor(node)) {
+      if (node.isDisposed) {
+        throw new BasinError(`${owner}: ${path} is a disposed tensor; pass the state the last update returned (and dispose only the one it replaced)`);
+      }
+    } else if (Array.isArray(node)) node.forEach((child, i) => visit(child, `${path}[${i}]`));
+    else if (typeof node === 'object' && node !== null) {
+      for (const key of Object.keys(node)) visit((node as Record<string, unknown>)[key], `${path}.${key}`);
+    }
+  };
+  visit(state, 'state');
 }

@@ -8,7 +8,7 @@ export type { Transform, Extras, GradFn, LossAndGrads, Microbatch, StateOf } fro
 export type { Schedule } from './schedule-types';
 export { checkNumber, checkBoolean, checkScalarOrSchedule, resolveHyper, assertFiniteTree, checkTransform, checkFunction } from './validate';
 export type { ScalarOrSchedule } from './validate';
-export { describeArgument, checkFn, oneOf, floatLeaves, checkMatches, checkKnownOptions, checkFloatTensor, checkShape, uniqueLeaves, checkedMask } from './argument-checks';
+export { describeArgument, checkFn, oneOf, floatLeaves, checkMatches, checkKnownOptions, checkFloatTensor, checkShape, uniqueLeaves, checkedMask, checkStateTensors } from './argument-checks';
 export type { DescribeArgument } from './argument-checks';
 
 export { chain, namedChain } from './combinators/chain';

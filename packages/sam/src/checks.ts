@@ -43,23 +43,8 @@ export function checkFloatTree(owner: string, what: string, tree: Tree): void {
   }
 }
 
-/**
- * Checks that no tensor of an optimizer state was disposed (the usual cause: the state of an
- * earlier step, disposed after the next update, passed again). Names the first such path.
- */
-export function checkStateTensors(owner: string, state: unknown): void {
-  const visit = (node: unknown, path: string): void => {
-    if (isTensor(node)) {
-      if (node.isDisposed) {
-        throw new BasinError(`${owner}: ${path} is a disposed tensor; pass the state the last update returned (and dispose only the one it replaced)`);
-      }
-    } else if (Array.isArray(node)) node.forEach((child, i) => visit(child, `${path}[${i}]`));
-    else if (typeof node === 'object' && node !== null) {
-      for (const key of Object.keys(node)) visit((node as Record<string, unknown>)[key], `${path}.${key}`);
-    }
-  };
-  visit(state, 'state');
-}
+/** Checks that no tensor of an optimizer state was disposed (core's check, exported here as before). */
+export { checkStateTensors } from '@basin/core';
 
 /** The step count of a SAM-family state: a non-negative integer (a schedule is evaluated at it). */
 export function checkStateCount(owner: string, count: unknown): number {

@@ -119,21 +119,6 @@ export function checkCounter(owner: string, name: string, value: unknown): numbe
   return value;
 }
 
-/** Refuses a state holding a disposed tensor (the usual cause: an old state passed again). */
-export function checkStateTensors(owner: string, state: unknown): void {
-  const visit = (node: unknown, path: string): void => {
-    if (isTensor(node)) {
-      if (node.isDisposed) {
-        throw new BasinError(`${owner}: ${path} is a disposed tensor; pass the state the last update returned (and dispose only the one it replaced)`);
-      }
-    } else if (Array.isArray(node)) node.forEach((child, i) => visit(child, `${path}[${i}]`));
-    else if (typeof node === 'object' && node !== null) {
-      for (const key of Object.keys(node)) visit((node as Record<string, unknown>)[key], `${path}.${key}`);
-    }
-  };
-  visit(state, 'state');
-}
-
 /** A copy of a state: tensors cloned (TF.js shares the data), everything else copied. */
 export function cloneState<S>(state: S): S {
   const visit = (node: unknown): unknown => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkNumber, describeValue, publicTransform, treeDispose, treeMap } from '@basin/core';
+import { BasinError, checkStateTensors, checkNumber, describeValue, publicTransform, treeDispose, treeMap } from '@basin/core';
 import type { Extras, SgdOptimizerState, ScalarOrSchedule, StateOf, Transform, Tree } from '@basin/core';
-import { baseAndOptions, checkCounter, checkStateTensors, cloneState } from './checks';
+import { baseAndOptions, checkCounter, cloneState } from './checks';
 
 export interface SagOptions {
   /**

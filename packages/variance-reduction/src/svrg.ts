@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BasinError, checkFunction, checkNumber, describeValue, entryPoint, publicTransform, requireParams, treeDispose, treeMap } from '@basin/core';
+import { BasinError, checkStateTensors, checkFunction, checkNumber, describeValue, entryPoint, publicTransform, requireParams, treeDispose, treeMap } from '@basin/core';
 import type { SgdOptimizerState, ScalarOrSchedule, StateOf, Transform, Tree } from '@basin/core';
-import { baseAndOptions, checkCounter, checkReturnedTree, checkStateTensors, checkTree, cloneState, gradientsAt, requireGradFn } from './checks';
+import { baseAndOptions, checkCounter, checkReturnedTree, checkTree, cloneState, gradientsAt, requireGradFn } from './checks';
 
 /**
  * The full gradient at some params: the mean over the whole training set of the per-example
