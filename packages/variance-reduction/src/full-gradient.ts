@@ -2,8 +2,8 @@
 // functional loss (valueAndGrad over chunks) or a tf.LayersModel (its weights swapped in).
 import * as tf from '@tensorflow/tfjs-core';
 import {
-  addModelLosses, BasinError, batchSize as rowsOfBatch, checkFunction, checkNumber, describeValue, entryPoint, isTensor,
-  resolveOutputLoss, treeDispose, treeLeaves, treeMap, treeUnflatten, valueAndGrad,
+  BasinError, batchSize as rowsOfBatch, checkFunction, checkNumber, describeValue, entryPoint, isTensor,
+  modelAdapter, resolveOutputLoss, treeDispose, treeLeaves, treeMap, treeUnflatten, valueAndGrad,
 } from '@basin/core';
 import type { LayersModelLike, LossAndGrads, LossFn, OutputLoss, OutputLossName, Tree } from '@basin/core';
 import type { FullGradientFn } from './svrg';
@@ -117,7 +117,7 @@ function checkLossOption(owner: string, options: ModelGradientOptions): OutputLo
 export const modelGradient = entryPoint('modelGradient', function modelGradient(model: LayersModelLike, options: ModelGradientOptions): ModelGradient {
   const owner = 'modelGradient';
   checkModel(owner, model);
-  const loss = checkLossOption(owner, options);
+  const adapter = modelAdapter(model, { loss: checkLossOption(owner, options) });
   return entryPoint(owner, (params: Tree, x: tf.Tensor, y: tf.Tensor): LossAndGrads => {
     if (!isTensor(x) || !isTensor(y)) throw new BasinError(`${owner}: x and y must be tensors, got ${describeValue(x)} and ${describeValue(y)}`);
     if (x.shape[0] !== y.shape[0]) throw new BasinError(`${owner}: x has ${x.shape[0]} rows but y has ${y.shape[0]}`);
@@ -129,35 +129,9 @@ export const modelGradient = entryPoint('modelGradient', function modelGradient(
       if (!isTensor(value)) throw new BasinError(`${owner}: params has no tensor for weight '${w.name}'`);
       if (value.isDisposed) throw new BasinError(`${owner}: params['${w.name}'] is a disposed tensor`);
     }
-    const saved = weights.map((w) => tf.clone(w.read()));
-    const savedStats = model.nonTrainableWeights.map((w) => tf.clone(w.read()));
-    try {
-      weights.forEach((w) => w.write(tree[w.name]));
-      const vars = weights.map((w) => w.read());
-      // Nothing is thrown inside the tape (TF.js would leak what it saved): record and rethrow.
-      let failure: unknown;
-      const f = (): tf.Scalar => {
-        try {
-          const out = model.apply(x, { training: true });
-          if (!isTensor(out)) throw new BasinError(`${owner}: the model must have a single output tensor`);
-          return addModelLosses(model, loss(y, out));
-        } catch (e) {
-          failure = e;
-          return tf.scalar(0);
-        }
-      };
-      const { value, grads } = tf.engine().gradients(f, vars, undefined, true);
-      if (failure !== undefined) {
-        tf.dispose([value, ...grads.filter((g) => g != null)]);
-        throw failure;
-      }
-      const byName = Object.fromEntries(weights.map((w, i) => [w.name, grads[i] ?? tf.zerosLike(vars[i])]));
-      return { loss: value as tf.Scalar, grads: byName };
-    } finally {
-      weights.forEach((w, i) => w.write(saved[i]));
-      model.nonTrainableWeights.forEach((w, i) => w.write(savedStats[i]));
-      tf.dispose([...saved, ...savedStats]);
-    }
+    // Core's model adapter swaps the weights in, runs the forward pass in training mode with the
+    // model's losses, and puts the weights and statistics back: the one model path of Basin.
+    return adapter.valueAndGrad(tree, { x, y });
   });
 });
 
