@@ -69,7 +69,7 @@ export function tryBadInput(row: BadInput): BadInputOutcome {
       problems.push(`wraps a raw ${(cause as Error)?.constructor?.name ?? typeof cause} instead of checking the input`);
     }
   }
-  for (const { tensor, values } of snap) {
+  for (const { tensor, values } of snap.tensors) {
     if (tensor.isDisposed) {
       problems.push(`disposed a caller's tensor of shape [${tensor.shape.join(', ')}]`);
     } else if (JSON.stringify(vals(tensor)) !== JSON.stringify(values)) {

@@ -1,7 +1,6 @@
 // Helpers shared by @basin/core's own tests (excluded from the build): the transform contract
 // (no leaks, fresh outputs, inputs untouched, clean errors) and small float64 references.
 import { tf, expectClose, expectNoLeak } from '@basin/testing';
-import { BasinError } from '../src/errors';
 import type { Extras, Transform } from '../src/transform';
 import { collectTensors, Tree, treeDispose, treeLeaves } from '../src/tree';
 import { decodeTree, encodeTree } from '../src/checkpoint';
@@ -30,33 +29,11 @@ export function makeTree(seed: number, scale = 1): Tree {
   };
 }
 
-/** Values and identities of every tensor in a structure, to check later that nothing changed. */
-export function snapshot(x: unknown): { tensor: tf.Tensor; values: number[] }[] {
-  return [...collectTensors(x)].map((tensor) => ({ tensor, values: vals(tensor) }));
-}
+// Snapshots of the caller's tensors and the BasinError assertion are @basin/testing's (shared by
+// every package's tests).
+import { snapshot, expectIntact, expectBasinError } from '@basin/testing';
 
-/** Asserts every tensor of a snapshot is still alive and holds the same values, bit for bit. */
-export function expectIntact(snap: { tensor: tf.Tensor; values: number[] }[]): void {
-  for (const { tensor, values } of snap) {
-    expect(tensor.isDisposed).toBe(false);
-    expect(vals(tensor)).toEqual(values);
-  }
-}
-
-/** Asserts `fn` throws a BasinError whose message matches `pattern`, and that it leaked nothing. */
-export function expectBasinError(fn: () => unknown, pattern: RegExp): BasinError {
-  const before = tf.memory().numTensors;
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(BasinError);
-  expect((error as Error).message).toMatch(pattern);
-  expect(tf.memory().numTensors).toBe(before);
-  return error as BasinError;
-}
+export { snapshot, expectIntact, expectBasinError };
 
 export interface StepRecord {
   updates: Record<string, number[]>;
